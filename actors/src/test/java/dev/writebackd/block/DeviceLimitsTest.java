@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.writebackd.block.DeviceLimits.Clip;
+import dev.writebackd.block.TestBios.Memory;
 import dev.writebackd.error.Errno;
 import java.util.Arrays;
 import java.util.List;
@@ -65,9 +66,9 @@ class DeviceLimitsTest {
         byte[] b = pattern(2, blockSize);
         byte[] c = pattern(3, blockSize);
         Bio bio = new Bio(BioOp.WRITE, start, List.of(
-                Segment.ofPage(TestBios.buffer(a, false), 7, 70),
-                Segment.ofPage(TestBios.buffer(b, true), 8, 80),
-                Segment.ofMetadata(TestBios.buffer(c, false), 99)), Set.of(BioFlag.SYNC), 42);
+                Segment.ofPage(TestBios.buffer(a, Memory.HEAP), 7, 70),
+                Segment.ofPage(TestBios.buffer(b, Memory.OFF_HEAP), 8, 80),
+                Segment.ofMetadata(TestBios.buffer(c, Memory.HEAP), 99)), Set.of(BioFlag.SYNC), 42);
 
         Clip clip = DeviceLimits.clip(bio, sectors);
 

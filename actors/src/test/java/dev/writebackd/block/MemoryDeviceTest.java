@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.writebackd.block.MemoryDevice.Request;
+import dev.writebackd.block.TestBios.Memory;
 import dev.writebackd.error.Errno;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,7 +50,7 @@ class MemoryDeviceTest {
         MemoryDevice device = new MemoryDevice(4096, 1 << 20);
         byte[] data = pattern(7, 8192);
         device.submit(TestBios.write(8, List.of(Arrays.copyOf(data, 4096), Arrays.copyOfRange(data, 4096, 8192)),
-                true, Set.of(BioFlag.SYNC, BioFlag.FUA), 17));
+                Memory.OFF_HEAP, Set.of(BioFlag.SYNC, BioFlag.FUA), 17));
         device.submit(TestBios.read(8, 4096));
         device.submit(Bio.flush(Set.of(BioFlag.SYNC)));
 
@@ -147,8 +148,8 @@ class MemoryDeviceTest {
         device.writeBytes(0, old);
         device.failWhen(bio -> bio.op() == BioOp.WRITE && bio.inode() == 5, Errno.EIO);
 
-        Bio ofFive = TestBios.write(0, List.of(pattern(1, 4096)), false, Set.of(), 5);
-        Bio ofSix = TestBios.write(8, List.of(pattern(2, 4096)), false, Set.of(), 6);
+        Bio ofFive = TestBios.write(0, List.of(pattern(1, 4096)), Memory.HEAP, Set.of(), 5);
+        Bio ofSix = TestBios.write(8, List.of(pattern(2, 4096)), Memory.HEAP, Set.of(), 6);
         for (int i = 0; i < 3; i++) {
             assertThat(device.submit(ofFive)).isEqualTo(Errno.EIO);
         }

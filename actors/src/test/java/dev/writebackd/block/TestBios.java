@@ -21,41 +21,62 @@ final class TestBios {
         return bytes;
     }
 
-    /** A buffer holding a copy of {@code bytes}, on or off heap. */
-    static ByteBuffer buffer(byte[] bytes, boolean direct) {
-        ByteBuffer buffer = direct ? ByteBuffer.allocateDirect(bytes.length) : ByteBuffer.allocate(bytes.length);
+    /** Where segment buffers live. */
+    enum Memory {
+        /** Heap arrays. */
+        HEAP,
+        /** Off-heap, 4 KiB aligned, like pool pages: O_DIRECT can take them as they are. */
+        OFF_HEAP,
+        /** Off-heap, 8 bytes past a 4 KiB boundary: O_DIRECT cannot take them. */
+        OFF_HEAP_MISALIGNED;
+
+        ByteBuffer allocate(int length) {
+            // alignedSlice rounds both ends inwards, so allocate whole pages and one spare.
+            int pages = (length + 8 + 4095) / 4096 + 1;
+            return switch (this) {
+                case HEAP -> ByteBuffer.allocate(length);
+                case OFF_HEAP -> ByteBuffer.allocateDirect(pages * 4096).alignedSlice(4096).limit(length);
+                case OFF_HEAP_MISALIGNED -> ByteBuffer.allocateDirect(pages * 4096).alignedSlice(4096)
+                        .position(8).limit(8 + length).slice();
+            };
+        }
+    }
+
+    /** A buffer holding a copy of {@code bytes}. */
+    static ByteBuffer buffer(byte[] bytes, Memory memory) {
+        ByteBuffer buffer = memory.allocate(bytes.length);
         buffer.put(bytes).flip();
         return buffer;
     }
 
     /** A write bio of one segment per array, page indexes 0, 1, … */
-    static Bio write(long startSector, List<byte[]> segments, boolean direct, Set<BioFlag> flags, long inode) {
+    static Bio write(long startSector, List<byte[]> segments, Memory memory, Set<BioFlag> flags, long inode) {
         List<Segment> list = new ArrayList<>();
         for (int i = 0; i < segments.size(); i++) {
-            list.add(Segment.ofPage(buffer(segments.get(i), direct), i, i));
+            list.add(Segment.ofPage(buffer(segments.get(i), memory), i, i));
         }
         return new Bio(BioOp.WRITE, startSector, list, flags, inode);
     }
 
     /** A write bio of one segment per array, on the heap, no flags, inode 1. */
     static Bio write(long startSector, byte[]... segments) {
-        return write(startSector, List.of(segments), false, Set.of(), 1);
+        return write(startSector, List.of(segments), Memory.HEAP, Set.of(), 1);
     }
 
     /** A read bio of segments of the given lengths, prefilled with 0x5a so untouched bytes show. */
-    static Bio read(long startSector, boolean direct, int... lengths) {
+    static Bio read(long startSector, Memory memory, int... lengths) {
         List<Segment> list = new ArrayList<>();
         for (int i = 0; i < lengths.length; i++) {
             byte[] fill = new byte[lengths[i]];
             Arrays.fill(fill, (byte) 0x5a);
-            list.add(Segment.ofPage(buffer(fill, direct), i, i));
+            list.add(Segment.ofPage(buffer(fill, memory), i, i));
         }
         return new Bio(BioOp.READ, startSector, list, Set.of(), 1);
     }
 
     /** A heap read bio of segments of the given lengths. */
     static Bio read(long startSector, int... lengths) {
-        return read(startSector, false, lengths);
+        return read(startSector, Memory.HEAP, lengths);
     }
 
     /** The bytes of all segments, concatenated, without disturbing the buffers. */
