@@ -1,0 +1,257 @@
+package dev.writebackd.mpage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.writebackd.block.Bio;
+import dev.writebackd.block.BioFlag;
+import dev.writebackd.block.BioOp;
+import dev.writebackd.block.Segment;
+import dev.writebackd.error.Errno;
+import dev.writebackd.page.DirtyLedger;
+import dev.writebackd.page.PageCache;
+import dev.writebackd.page.PageFlags;
+import dev.writebackd.page.PagePool;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * One file on a recording device: its page cache, a {@link TestMapper}, a {@link TestMetadata}, and
+ * a driver that runs writeback passes the way the owning actor will — submit a step's bios, record
+ * its errors, meet its need, step again — and completes bios on demand.
+ */
+final class Harness {
+    static final int PAGE = 4096;
+    static final long INODE = 7;
+
+    final int blockSize;
+    final int blocksPerPage;
+    final PagePool pool = new PagePool(PAGE, 16L << 20, 1 << 20);
+    final DirtyLedger ledger = new DirtyLedger();
+    final PageCache cache;
+    final TestMapper mapper;
+    final TestMetadata metadata;
+    /** Every bio submitted, in order, including boundary map-block writes. */
+    final List<SubmittedBio> submitted = new ArrayList<>();
+    /** Submitted and not yet completed. */
+    final List<SubmittedBio> inFlight = new ArrayList<>();
+    /** Errors recorded for the mapping: by the writer (steps) and by completions. */
+    final List<Errno> errors = new ArrayList<>();
+    /** Needs met while running passes, in order. */
+    final List<WriteNeed> needs = new ArrayList<>();
+    /** Decides each bio's result at completion; {@code null} is success. */
+    Function<SubmittedBio, Errno> device = bio -> null;
+    /** Runs between two steps of a pass, after the need was met (a concurrent writer, say). */
+    Consumer<WriteNeed> betweenSteps = need -> { };
+    private final Map<Long, byte[]> sectors = new HashMap<>();
+
+    Harness(int blockSize) {
+        this(blockSize, new TestMapper(1000));
+    }
+
+    Harness(int blockSize, TestMapper mapper) {
+        this.blockSize = blockSize;
+        this.blocksPerPage = PAGE / blockSize;
+        this.cache = new PageCache(INODE, pool, ledger, blockSize);
+        this.mapper = mapper;
+        this.metadata = new TestMetadata(blockSize);
+    }
+
+    // ---- requests ----------------------------------------------------------------------------
+
+    static PassRequest none(long nrToWrite) {
+        return new PassRequest(false, nrToWrite, 0, Long.MAX_VALUE, false, true, false);
+    }
+
+    static PassRequest all() {
+        return new PassRequest(true, Long.MAX_VALUE, 0, Long.MAX_VALUE, false, false, false);
+    }
+
+    static PassRequest cyclic(long nrToWrite) {
+        return new PassRequest(false, nrToWrite, 0, Long.MAX_VALUE, true, true, false);
+    }
+
+    static PassRequest range(boolean syncAll, long nrToWrite, long firstPage, long lastPage) {
+        return new PassRequest(syncAll, nrToWrite, firstPage * PAGE, (lastPage + 1) * PAGE - 1, false, false, false);
+    }
+
+    // ---- the file ----------------------------------------------------------------------------
+
+    /** A write of the whole page {@code index}, filled with {@code fill}; i_size grows to cover it. */
+    void write(long index, int fill) {
+        if (!cache.contains(index)) {
+            cache.insert(index);
+        }
+        ByteBuffer b = cache.prepareWrite(index);
+        for (int i = 0; i < PAGE; i++) {
+            b.put(i, (byte) fill);
+        }
+        cache.setFlag(index, PageFlags.UPTODATE, true);
+        cache.markDirty(index);
+        cache.setSize(Math.max(cache.size(), (index + 1) * PAGE));
+    }
+
+    void write(long first, long last, int fill) {
+        for (long i = first; i <= last; i++) {
+            write(i, fill);
+        }
+    }
+
+    /** Overwrites {@code [from, PAGE)} of the cached page without dirtying it (an mmap store past EOF). */
+    void scribble(long index, int from, int fill) {
+        ByteBuffer b = cache.data(index);
+        for (int i = from; i < PAGE; i++) {
+            b.put(i, (byte) fill);
+        }
+    }
+
+    /** Gives page {@code index} buffers in the given states. */
+    long[] buffers(long index, long... states) {
+        long[] b = cache.createBuffers(index, 0);
+        System.arraycopy(states, 0, b, 0, states.length);
+        return b;
+    }
+
+    // ---- driving the page writer directly ----------------------------------------------------
+
+    PageWriter writer(boolean syncAll) {
+        return new PageWriter(cache, mapper, metadata, syncAll, false, Bio.MAX_SEGMENTS);
+    }
+
+    /** Clears the page for I/O (S1) and hands it to {@code writer}; submits what the writer closed. */
+    PageWriter.Result writePage(PageWriter writer, long index) {
+        cache.clearDirtyForIo(index);
+        PageWriter.Result result = writer.write(index);
+        submit(writer.takeBios());
+        errors.addAll(writer.takeErrors());
+        return result;
+    }
+
+    void closeWriter(PageWriter writer) {
+        writer.submitOpen();
+        submit(writer.takeBios());
+    }
+
+    // ---- running passes ----------------------------------------------------------------------
+
+    /** Runs a pass to its end, meeting every need; bios stay in flight unless a need completes them. */
+    PassReply pass(PassRequest request) {
+        return drive(new WritebackPass(cache, mapper, metadata, request));
+    }
+
+    PassReply pass(PassRequest request, int maxSegments) {
+        return drive(new WritebackPass(cache, mapper, metadata, request, maxSegments));
+    }
+
+    PassReply drive(WritebackPass pass) {
+        for (int steps = 0; steps < 10_000; steps++) {
+            WritebackPass.Step step = pass.step();
+            submit(step.bios());
+            errors.addAll(step.errors());
+            if (step.isDone()) {
+                return step.reply();
+            }
+            meet(step.need());
+            betweenSteps.accept(step.need());
+        }
+        throw new AssertionError("the pass does not end");
+    }
+
+    void meet(WriteNeed need) {
+        needs.add(need);
+        if (need instanceof WriteNeed.ReadMetadata r) {
+            mapper.metadataRead(r.block());
+        } else if (need instanceof WriteNeed.WaitForWriteback w) {
+            completeAll();
+            assertThat(cache.has(w.pageIndex(), PageFlags.WRITEBACK)).as("page %d still under writeback", w.pageIndex()).isFalse();
+        } else if (need instanceof WriteNeed.WaitForMetadataWrite m) {
+            metadata.writeCompleted(m.block(), true);
+        } else {
+            throw new AssertionError("unexpected need " + need);
+        }
+    }
+
+    /** Submits bios: the device takes a copy of their bytes now. */
+    void submit(List<SubmittedBio> bios) {
+        for (SubmittedBio bio : bios) {
+            submitted.add(bio);
+            inFlight.add(bio);
+            long sector = bio.bio().startSector();
+            for (Segment s : bio.bio().segments()) {
+                for (int at = 0; at < s.length(); at += 512) {
+                    byte[] bytes = new byte[512];
+                    s.buffer().get(at, bytes);
+                    sectors.put(sector++, bytes);
+                }
+            }
+        }
+    }
+
+    /** Completes every bio in flight in submission order, with {@link #device}'s verdicts. */
+    void completeAll() {
+        while (!inFlight.isEmpty()) {
+            complete(inFlight.get(0));
+        }
+    }
+
+    WriteCompletion.Completed complete(SubmittedBio bio) {
+        assertThat(inFlight.remove(bio)).as("bio in flight").isTrue();
+        WriteCompletion.Completed done = WriteCompletion.complete(cache, metadata, bio, device.apply(bio));
+        if (done.mappingError() != null) {
+            errors.add(done.mappingError());
+        }
+        if (done.boundaryWrite() != null) {
+            submit(List.of(done.boundaryWrite()));
+        }
+        return done;
+    }
+
+    /** The device's bytes of physical block {@code block} (zeros where never written). */
+    byte[] disk(long block) {
+        byte[] out = new byte[blockSize];
+        int perBlock = blockSize / 512;
+        for (int i = 0; i < perBlock; i++) {
+            byte[] s = sectors.get(block * perBlock + i);
+            if (s != null) {
+                System.arraycopy(s, 0, out, i * 512, 512);
+            }
+        }
+        return out;
+    }
+
+    // ---- looking at bios ---------------------------------------------------------------------
+
+    /** A bio as the rules see it. */
+    record Shape(BioOp op, long startSector, List<Integer> lengths, Set<BioFlag> flags, List<Long> pages) {}
+
+    static Shape shape(SubmittedBio bio) {
+        Bio b = bio.bio();
+        return new Shape(b.op(), b.startSector(), b.segments().stream().map(Segment::length).toList(), b.flags(),
+                b.segments().stream().map(Segment::pageIndex).toList());
+    }
+
+    List<Shape> shapes() {
+        return submitted.stream().map(Harness::shape).toList();
+    }
+
+    /** The shape of a page bio covering {@code pages} consecutive pages from {@code firstPage}, whole. */
+    Shape pagesBio(long firstPage, int pages, Set<BioFlag> flags) {
+        return new Shape(BioOp.WRITE, mapper.physical(firstPage * blocksPerPage) * (blockSize / 512),
+                java.util.Collections.nCopies(pages, PAGE), flags,
+                java.util.stream.LongStream.range(firstPage, firstPage + pages).boxed().toList());
+    }
+
+    /** The shape of a single-block bio writing block {@code j} of page {@code index}. */
+    Shape blockBio(long index, int j, Set<BioFlag> flags) {
+        return new Shape(BioOp.WRITE, mapper.physical(index * blocksPerPage + j) * (blockSize / 512),
+                List.of(blockSize), flags, List.of(index));
+    }
+
+    static final Set<BioFlag> BACKGROUND = Set.of(BioFlag.BACKGROUND);
+    static final Set<BioFlag> SYNC = Set.of(BioFlag.SYNC);
+}
