@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.writebackd.block.Bio;
 import dev.writebackd.block.BioFlag;
 import dev.writebackd.block.BioOp;
+import dev.writebackd.block.MemoryDevice;
 import dev.writebackd.block.Segment;
 import dev.writebackd.error.Errno;
 import dev.writebackd.page.DirtyLedger;
@@ -13,12 +14,9 @@ import dev.writebackd.page.PageFlags;
 import dev.writebackd.page.PagePool;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * One file on a recording device: its page cache, a {@link TestMapper}, a {@link TestMetadata}, and
@@ -28,6 +26,7 @@ import java.util.function.Function;
 final class Harness {
     static final int PAGE = 4096;
     static final long INODE = 7;
+    static final long DEVICE_BYTES = 64L << 20;
 
     final int blockSize;
     final int blocksPerPage;
@@ -38,17 +37,19 @@ final class Harness {
     final TestMetadata metadata;
     /** Every bio submitted, in order, including boundary map-block writes. */
     final List<SubmittedBio> submitted = new ArrayList<>();
-    /** Submitted and not yet completed. */
-    final List<SubmittedBio> inFlight = new ArrayList<>();
+    /** Performed by the device, not yet completed. */
+    final List<Performed> inFlight = new ArrayList<>();
     /** Errors recorded for the mapping: by the writer (steps) and by completions. */
     final List<Errno> errors = new ArrayList<>();
     /** Needs met while running passes, in order. */
     final List<WriteNeed> needs = new ArrayList<>();
-    /** Decides each bio's result at completion; {@code null} is success. */
-    Function<SubmittedBio, Errno> device = bio -> null;
+    /** Performs every submitted bio at once and records it; fail bios here to fail completions. */
+    final MemoryDevice device;
     /** Runs between two steps of a pass, after the need was met (a concurrent writer, say). */
     Consumer<WriteNeed> betweenSteps = need -> { };
-    private final Map<Long, byte[]> sectors = new HashMap<>();
+
+    /** A bio the device performed, with its result, waiting for its completion to be applied. */
+    record Performed(SubmittedBio bio, Errno result) {}
 
     Harness(int blockSize) {
         this(blockSize, new TestMapper(1000));
@@ -60,6 +61,7 @@ final class Harness {
         this.cache = new PageCache(INODE, pool, ledger, blockSize);
         this.mapper = mapper;
         this.metadata = new TestMetadata(blockSize);
+        this.device = new MemoryDevice(blockSize, DEVICE_BYTES);
     }
 
     // ---- requests ----------------------------------------------------------------------------
@@ -176,32 +178,27 @@ final class Harness {
         }
     }
 
-    /** Submits bios: the device takes a copy of their bytes now. */
+    /** Submits bios: the device performs them now; their completions wait for {@link #complete}. */
     void submit(List<SubmittedBio> bios) {
         for (SubmittedBio bio : bios) {
             submitted.add(bio);
-            inFlight.add(bio);
-            long sector = bio.bio().startSector();
-            for (Segment s : bio.bio().segments()) {
-                for (int at = 0; at < s.length(); at += 512) {
-                    byte[] bytes = new byte[512];
-                    s.buffer().get(at, bytes);
-                    sectors.put(sector++, bytes);
-                }
-            }
+            inFlight.add(new Performed(bio, device.submit(bio.bio())));
         }
     }
 
-    /** Completes every bio in flight in submission order, with {@link #device}'s verdicts. */
+    /** Applies the completion of every bio in flight, in submission order. */
     void completeAll() {
         while (!inFlight.isEmpty()) {
-            complete(inFlight.get(0));
+            complete(inFlight.get(0).bio());
         }
     }
 
+    /** Applies the completion of {@code bio}, with the device's result, and submits a boundary write. */
     WriteCompletion.Completed complete(SubmittedBio bio) {
-        assertThat(inFlight.remove(bio)).as("bio in flight").isTrue();
-        WriteCompletion.Completed done = WriteCompletion.complete(cache, metadata, bio, device.apply(bio));
+        Performed performed = inFlight.stream().filter(p -> p.bio() == bio).findFirst()
+                .orElseThrow(() -> new AssertionError("bio not in flight"));
+        inFlight.remove(performed);
+        WriteCompletion.Completed done = WriteCompletion.complete(cache, metadata, bio, performed.result());
         if (done.mappingError() != null) {
             errors.add(done.mappingError());
         }
@@ -211,17 +208,9 @@ final class Harness {
         return done;
     }
 
-    /** The device's bytes of physical block {@code block} (zeros where never written). */
+    /** The device's bytes of physical block {@code block}. */
     byte[] disk(long block) {
-        byte[] out = new byte[blockSize];
-        int perBlock = blockSize / 512;
-        for (int i = 0; i < perBlock; i++) {
-            byte[] s = sectors.get(block * perBlock + i);
-            if (s != null) {
-                System.arraycopy(s, 0, out, i * 512, 512);
-            }
-        }
-        return out;
+        return device.readBytes(block * blockSize, blockSize);
     }
 
     // ---- looking at bios ---------------------------------------------------------------------

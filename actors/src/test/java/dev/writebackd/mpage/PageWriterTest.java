@@ -416,7 +416,7 @@ class PageWriterTest {
         assertThat(ok.ledger.pagesWritten()).isEqualTo(4);
 
         Harness failing = new Harness(blockSize);
-        failing.device = bio -> Errno.ENOSPC;
+        failing.device.failWhen(bio -> true, Errno.ENOSPC);
         failing.write(0, 3, 1);
         failing.pass(Harness.none(100));
         done = failing.complete(failing.submitted.get(0));
