@@ -1,25 +1,22 @@
 package dev.writebackd.layout;
 
-import dev.writebackd.block.BlockDevice;
+import dev.writebackd.block.DeviceLimits;
 
-/** Block-size facts shared by the layouts. */
+/** Argument checks shared by the layouts; the limits themselves are {@link DeviceLimits}'. */
 final class BlockSizes {
-    /** DESIGN: the largest file, whatever the layout, is 8 TiB. */
-    static final long MAX_FILE_BYTES = 1L << 43;
-
     private BlockSizes() {}
 
     /** {@code blockSize} if it is 512, 1024, 2048 or 4096; otherwise throws. */
     static int check(int blockSize) {
-        if (blockSize < BlockDevice.SECTOR_SIZE || blockSize > 4096 || Integer.bitCount(blockSize) != 1) {
+        if (!DeviceLimits.isValidBlockSize(blockSize)) {
             throw new IllegalArgumentException("block size " + blockSize + " is not 512, 1024, 2048 or 4096");
         }
         return blockSize;
     }
 
-    /** The 8 TiB limit in blocks of {@code blockSize} bytes. */
+    /** The 8 TiB file limit in blocks of {@code blockSize} bytes. */
     static long maxFileBlocks(int blockSize) {
-        return MAX_FILE_BYTES / blockSize;
+        return DeviceLimits.maxFileBlocks(blockSize);
     }
 
     /** Validates the common arguments of {@link BlockMapper#map}. */

@@ -1,5 +1,7 @@
 package dev.writebackd.layout;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.writebackd.block.Bio;
 import dev.writebackd.block.BioFlag;
 import dev.writebackd.block.BioOp;
@@ -78,7 +80,7 @@ public final class MetadataCache implements MetadataBuffers {
      * @return {@code true} if the bytes were installed
      */
     public synchronized boolean install(long block, byte[] bytes) {
-        if (bytes.length != blockSize) {
+        if (requireNonNull(bytes, "bytes").length != blockSize) {
             throw new IllegalArgumentException(bytes.length + " bytes for a block of " + blockSize);
         }
         Buffer b = buffers.get(block);
