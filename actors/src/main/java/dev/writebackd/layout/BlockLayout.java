@@ -34,6 +34,8 @@ public interface BlockLayout extends BlockMapper {
         switch (name) {
             case EXTENT:
                 return new ExtentMapper(allocator, blockSize);
+            case EXT2:
+                return new Ext2Mapper(allocator, blockSize, requireNonNull(metadata, "metadata"));
             default:
                 throw new IllegalArgumentException("unknown layout '" + name + "' (expected "
                         + EXTENT + " or " + EXT2 + ")");

@@ -247,6 +247,9 @@ class ExtentMapperTest {
     void factory() {
         BlockAllocator a = new BlockAllocator(100);
         assertThat(BlockLayout.create("extent", a, 1024, null)).isInstanceOf(ExtentMapper.class);
+        BlockLayout ext2 = BlockLayout.create("ext2", a, 1024, new MetadataCache(1024));
+        assertThat(ext2).isInstanceOf(Ext2Mapper.class);
+        assertThat(ext2.metadataBuffers()).isInstanceOf(MetadataCache.class);
         assertThat(BlockLayout.create("extent", a, 1024, null).metadataBuffers()).isSameAs(MetadataBuffers.NONE);
         assertThatThrownBy(() -> BlockLayout.create("fat", a, 1024, null))
                 .isInstanceOf(IllegalArgumentException.class);
