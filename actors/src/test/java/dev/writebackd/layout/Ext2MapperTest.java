@@ -208,7 +208,7 @@ class Ext2MapperTest {
 
     @ParameterizedTest(name = "block size {0}")
     @MethodSource("blockSizes")
-    @DisplayName("X4 cold cache: block 12's mapping needs the single-indirect block; after readBio and readCompleted it maps")
+    @DisplayName("X1 map blocks live on the device: with a cold cache block 12's mapping needs the single-indirect block; after readBio and readCompleted it maps")
     void coldCacheNeedsMetadata(int size) {
         setUp(size);
         write(1, 0, 12 + p + 20);
