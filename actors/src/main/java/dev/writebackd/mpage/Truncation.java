@@ -1,0 +1,144 @@
+package dev.writebackd.mpage;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.writebackd.layout.BlockMapper;
+import dev.writebackd.page.BufferState;
+import dev.writebackd.page.PageCache;
+import dev.writebackd.page.PageFlags;
+import java.util.Optional;
+
+/**
+ * Changing a file's size ({@code truncate_setsize}, {@code truncate_pagecache},
+ * {@code block_truncate_page}, U1–U4).
+ *
+ * <p>Shrinking zeroes the page holding the new end past it and dirties it so the partial block's
+ * tail is zeroed on the device (U1), drops every page wholly past the new size with its dirty data
+ * (U2), then frees the blocks wholly past it (U3). Growing allocates nothing (U4) and only zeroes the
+ * old last page's tail in memory, so bytes left past the old end can never show up inside the file.
+ *
+ * <p>Resumable and single-threaded: {@link #step()} answers a need (a page to wait for or to read)
+ * until the truncate is done; the owner lets no write or writeback pass touch the file meanwhile.
+ */
+public final class Truncation {
+    private final PageCache cache;
+    private final BlockMapper mapper;
+    private final long oldSize;
+    private final long newSize;
+    private boolean tailZeroed;
+    private boolean finished;
+
+    /** Prepares a change of {@code cache}'s file to {@code newSize} bytes. */
+    public Truncation(PageCache cache, BlockMapper mapper, long newSize) {
+        this.cache = requireNonNull(cache, "cache");
+        this.mapper = requireNonNull(mapper, "mapper");
+        if (newSize < 0) {
+            throw new IllegalArgumentException("negative size " + newSize);
+        }
+        this.oldSize = cache.size();
+        this.newSize = newSize;
+    }
+
+    /**
+     * Goes on with the change.
+     *
+     * @return what to do before calling again, or empty once the file has its new size
+     * @throws IllegalStateException if the change is already done
+     */
+    public Optional<WriteNeed> step() {
+        if (finished) {
+            throw new IllegalStateException("the truncate of inode " + cache.inode() + " is done");
+        }
+        if (newSize >= oldSize) {
+            cache.setSize(newSize);
+            if (newSize > oldSize) {
+                zeroTail(oldSize, false); // U4
+            }
+            finished = true;
+            return Optional.empty();
+        }
+        if (!tailZeroed) {
+            WriteNeed need = partialPageNeed();
+            if (need != null) {
+                return Optional.of(need);
+            }
+            zeroTail(newSize, true); // U1
+            tailZeroed = true;
+            cache.setSize(newSize);
+        }
+        long firstGone = (newSize + cache.pageSize() - 1) / cache.pageSize();
+        long busy = -1;
+        for (long i = cache.next(firstGone, Long.MAX_VALUE, 0); i >= 0; i = cache.next(i + 1, Long.MAX_VALUE, 0)) {
+            if (cache.has(i, PageFlags.WRITEBACK)) {
+                busy = busy < 0 ? i : busy;
+            } else {
+                cache.remove(i); // U2: dirty data is discarded, never written
+            }
+        }
+        if (busy >= 0) {
+            return Optional.of(new WriteNeed.WaitForWriteback(busy));
+        }
+        mapper.truncate(cache.inode(), (newSize + cache.blockSize() - 1) / cache.blockSize()); // U3
+        finished = true;
+        return Optional.empty();
+    }
+
+    /**
+     * U1's precondition for the page holding the new end: not under writeback, and uptodate where
+     * the new end cuts a block (its head must be kept when the block is rewritten).
+     */
+    private WriteNeed partialPageNeed() {
+        int offset = (int) (newSize % cache.pageSize());
+        if (offset == 0) {
+            return null;
+        }
+        long index = newSize / cache.pageSize();
+        boolean cutsBlock = newSize % cache.blockSize() != 0;
+        if (!cache.contains(index)) {
+            return cutsBlock ? new WriteNeed.ReadPage(index) : null;
+        }
+        if (cache.has(index, PageFlags.WRITEBACK)) {
+            return new WriteNeed.WaitForWriteback(index);
+        }
+        long[] buffers = cache.buffers(index);
+        boolean uptodate = buffers == null ? cache.has(index, PageFlags.UPTODATE)
+                : BufferState.has(buffers[offset / cache.blockSize()], BufferState.UPTODATE);
+        return cutsBlock && !uptodate ? new WriteNeed.ReadPage(index) : null;
+    }
+
+    /**
+     * Zeroes the cached page holding byte {@code size} from there to its end. On a shrink (U1) its
+     * buffers wholly past {@code size} forget their blocks, which U3 frees, and the block cut by
+     * {@code size} is dirtied so its tail is zeroed on the device too.
+     */
+    private void zeroTail(long size, boolean shrink) {
+        int offset = (int) (size % cache.pageSize());
+        long index = size / cache.pageSize();
+        if (offset == 0 || !cache.contains(index)) {
+            return;
+        }
+        PageCache.zero(cache.prepareWrite(index), offset, cache.pageSize());
+        if (!shrink) {
+            return;
+        }
+        int blockSize = cache.blockSize();
+        long[] buffers = cache.buffers(index);
+        if (buffers != null) {
+            int firstGone = (offset + blockSize - 1) / blockSize;
+            for (int j = firstGone; j < buffers.length; j++) {
+                long gone = BufferState.MAPPED | BufferState.DIRTY | BufferState.NEW | BufferState.BOUNDARY;
+                buffers[j] = BufferState.withBlock(buffers[j] & ~gone, 0);
+            }
+        }
+        if (offset % blockSize == 0) {
+            return; // no block is cut: nothing on the device needs zeroing
+        }
+        int cut = offset / blockSize;
+        if (buffers == null) {
+            cache.markDirty(index);
+        } else if (BufferState.has(buffers[cut], BufferState.MAPPED)) {
+            buffers[cut] |= BufferState.DIRTY;
+            cache.markDirty(index);
+        }
+    }
+}
