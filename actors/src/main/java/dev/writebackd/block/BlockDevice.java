@@ -28,7 +28,8 @@ public interface BlockDevice extends Closeable {
 
     /**
      * Performs {@code bio}: writes its segments, fills them on read, or flushes.
-     * Bios that run past the device end are clipped first (B9).
+     * Bios that run past the device end are clipped first, and bios that start at or past it fail
+     * with EIO ({@link DeviceLimits#clip}, B9).
      *
      * @return {@code null} on success, else the error that failed the whole bio
      */
