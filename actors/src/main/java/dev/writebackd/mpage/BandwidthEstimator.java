@@ -48,6 +48,7 @@ public final class BandwidthEstimator {
     private boolean measured;
     private long windowStart;
     private long windowPages;
+    private long lastTotal;
     private long baseRate;
     private long lastRebalance;
 
@@ -74,6 +75,17 @@ public final class BandwidthEstimator {
         }
         windowPages += pages;
         tick();
+    }
+
+    /**
+     * Counts completions given as a running total, such as the dirty ledger's pages-written counter:
+     * the growth since the previous total (0 before the first call) is recorded as by
+     * {@link #recordCompletions}. A total below the previous one only resets the baseline.
+     */
+    public void recordCompletedTotal(long pagesWrittenTotal) {
+        long delta = pagesWrittenTotal - lastTotal;
+        lastTotal = pagesWrittenTotal;
+        recordCompletions(Math.max(0, delta));
     }
 
     /**

@@ -56,6 +56,19 @@ class BandwidthEstimatorTest {
     }
 
     @Test
+    @DisplayName("T4 completions given as a running total count their growth")
+    void runningTotal() {
+        estimator.recordCompletedTotal(0);
+        advance(3_000);
+        estimator.recordCompletedTotal(6_000);
+        assertThat(estimator.bandwidthPagesPerSec()).isEqualTo(2_000);
+
+        advance(3_000);
+        estimator.recordCompletedTotal(15_000);
+        assertThat(estimator.bandwidthPagesPerSec()).isEqualTo(3_000);
+    }
+
+    @Test
     @DisplayName("T4 a window of 3 s or more replaces the estimate outright")
     void longWindowReplaces() {
         advance(4_000);
