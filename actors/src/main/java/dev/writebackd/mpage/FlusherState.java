@@ -35,8 +35,9 @@ import java.util.function.LongSupplier;
  *   <li>F1: queued works first, FIFO; then a pending start-all (nrPages = dirty pages now); then
  *       the periodic pass (nrPages = dirty pages now) if {@code writebackInterval} has passed since
  *       the last one (0 disables it); then background while dirty > bgThresh. A background pass that
- *       ends with nothing written is not restarted until {@link #wakeup}, a newly dirtied inode or the
- *       next periodic check, as the kernel's flusher sleeps until woken.
+ *       stops because a round wrote nothing is not restarted until {@link #wakeup}, a newly dirtied
+ *       inode or the next periodic check, as the kernel's flusher sleeps until woken; so a step never
+ *       spins on passes that cannot write.
  *   <li>F2: b_dirty is ordered by dirtiedWhen, the time of the first dirtying; dirtying an inode
  *       that is already on a list does not move it. When b_io is empty at the start of a round,
  *       b_more_io is spliced onto b_io, then every b_dirty inode with dirtiedWhen ≤ cutoff is moved,
