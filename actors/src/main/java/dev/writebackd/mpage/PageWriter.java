@@ -93,21 +93,21 @@ public final class PageWriter {
     /**
      * Creates a writer for one pass over {@code cache}'s file.
      *
-     * @param syncAll WB_SYNC_ALL (data integrity): bios are flagged SYNC and B3 waits instead of
-     *     skipping
+     * @param mode WB_SYNC_ALL (data integrity) flags bios SYNC and makes B3 wait instead of skip
      * @param background background or periodic writeback: bios are flagged BACKGROUND
      * @param maxSegments the most pages per bio (the configured max-bio-segments, 1 to
      *     {@link Bio#MAX_SEGMENTS})
      */
-    public PageWriter(PageCache cache, BlockMapper mapper, MetadataBuffers metadata, boolean syncAll,
+    public PageWriter(PageCache cache, BlockMapper mapper, MetadataBuffers metadata, SyncMode mode,
             boolean background, int maxSegments) {
         requireNonNull(cache, "cache");
         requireNonNull(mapper, "mapper");
         requireNonNull(metadata, "metadata");
+        requireNonNull(mode, "mode");
         if (maxSegments < 1 || maxSegments > Bio.MAX_SEGMENTS) {
             throw new IllegalArgumentException("max segments " + maxSegments + " outside 1.." + Bio.MAX_SEGMENTS);
         }
-        this.io = new WriteContext(cache, mapper, metadata, syncAll, background);
+        this.io = new WriteContext(cache, mapper, metadata, mode, background);
         this.fallback = new BufferWriter(io);
         this.maxSegments = maxSegments;
     }

@@ -40,12 +40,11 @@ final class WriteContext {
      */
     record Mapping(long physical, boolean boundary, WriteNeed need, Errno error) {}
 
-    WriteContext(PageCache cache, BlockMapper mapper, MetadataBuffers metadata, boolean syncAll,
-            boolean background) {
+    WriteContext(PageCache cache, BlockMapper mapper, MetadataBuffers metadata, SyncMode mode, boolean background) {
         this.cache = cache;
         this.mapper = mapper;
         this.metadata = metadata;
-        this.syncAll = syncAll;
+        this.syncAll = mode == SyncMode.ALL;
         // wbc_to_write_flags: integrity writeback is SYNC, background and periodic are BACKGROUND.
         this.flags = syncAll ? Set.of(BioFlag.SYNC) : background ? Set.of(BioFlag.BACKGROUND) : Set.of();
         this.pageSize = cache.pageSize();

@@ -52,7 +52,7 @@ public final class WritebackPass {
      * @param need what to do before calling {@code step()} again, or {@code null} when done
      * @param reply the pass's result once done, else {@code null}
      */
-    public record Step(List<SubmittedBio> bios, List<Errno> errors, WriteNeed need, PassReply reply) {
+    public record Step(List<SubmittedBio> bios, List<Errno> errors, WriteNeed need, WritePagesReply reply) {
         /** Freezes the lists; exactly one of need and reply is set. */
         public Step {
             bios = List.copyOf(bios);
@@ -69,7 +69,7 @@ public final class WritebackPass {
     }
 
     /** A pass with up to {@link Bio#MAX_SEGMENTS} pages per bio. */
-    WritebackPass(PageCache cache, BlockMapper mapper, MetadataBuffers metadata, PassRequest request) {
+    public WritebackPass(PageCache cache, BlockMapper mapper, MetadataBuffers metadata, WritePagesRequest request) {
         this(cache, mapper, metadata, request, Bio.MAX_SEGMENTS);
     }
 
@@ -78,25 +78,24 @@ public final class WritebackPass {
      *
      * @param maxSegments the most pages per bio (the configured max-bio-segments)
      */
-    WritebackPass(PageCache cache, BlockMapper mapper, MetadataBuffers metadata, PassRequest request,
+    public WritebackPass(PageCache cache, BlockMapper mapper, MetadataBuffers metadata, WritePagesRequest request,
             int maxSegments) {
         this.cache = requireNonNull(cache, "cache");
         this.mapper = requireNonNull(mapper, "mapper");
         requireNonNull(request, "request");
-        this.writer = new PageWriter(cache, mapper, metadata, request.syncAll(), request.background(), maxSegments);
-        this.syncAll = request.syncAll();
+        this.writer = new PageWriter(cache, mapper, metadata, request.mode(), request.isBackground(), maxSegments);
+        this.syncAll = request.mode() == SyncMode.ALL;
         this.cyclic = request.cyclic();
         this.nrToWrite = request.nrToWrite();
-        // C1: cyclic passes resume at writebackIndex and run to EOF; ranges are bytes, end inclusive.
-        this.index = cyclic ? cache.writebackIndex() : request.rangeStart() / cache.pageSize();
-        this.end = cyclic ? Long.MAX_VALUE : request.rangeEnd() / cache.pageSize();
-        this.rangeWhole = !cyclic && request.rangeStart() == 0 && request.rangeEnd() == Long.MAX_VALUE;
+        // C1: a cyclic pass resumes at writebackIndex and runs to EOF; a ranged one covers its pages.
+        this.index = cyclic ? cache.writebackIndex() : request.rangeStart();
+        this.end = request.rangeEnd();
+        this.rangeWhole = request.isWholeRange();
         this.doneIndex = index;
         this.idle = nrToWrite <= 0; // C5
-        boolean tagged = syncAll || request.tagged();
-        this.tag = tagged ? PageFlags.TAG_TOWRITE : PageFlags.TAG_DIRTY;
+        this.tag = request.tagsToWrite() ? PageFlags.TAG_TOWRITE : PageFlags.TAG_DIRTY;
         if (!idle) {
-            if (tagged) {
+            if (request.tagsToWrite()) {
                 cache.tagToWrite(index, end); // C2
             }
             reserve();
@@ -168,18 +167,14 @@ public final class WritebackPass {
 
     /**
      * C3: a page no longer dirty is skipped; one under writeback is skipped in WB_SYNC_NONE (it
-     * stays dirty and counts as skipped) and waited for in WB_SYNC_ALL.
+     * stays dirty for a later pass) and waited for in WB_SYNC_ALL.
      */
     private Choice choose(long page) {
         if (!cache.has(page, PageFlags.DIRTY)) {
             return Choice.SKIP;
         }
         if (cache.has(page, PageFlags.WRITEBACK)) {
-            if (syncAll) {
-                return Choice.WAIT;
-            }
-            pagesSkipped++;
-            return Choice.SKIP;
+            return syncAll ? Choice.WAIT : Choice.SKIP;
         }
         return Choice.WRITE;
     }
@@ -231,7 +226,7 @@ public final class WritebackPass {
         if (!idle && (cyclic || (rangeWhole && nrToWrite > 0))) {
             cache.setWritebackIndex(doneIndex);
         }
-        PassReply reply = new PassReply(pagesWritten, nrToWrite, pagesSkipped, cache.dirtyPages() > 0, firstError);
+        WritePagesReply reply = new WritePagesReply(pagesWritten, nrToWrite, pagesSkipped, cache.dirtyPages() > 0, firstError);
         return new Step(writer.takeBios(), writer.takeErrors(), null, reply);
     }
 }

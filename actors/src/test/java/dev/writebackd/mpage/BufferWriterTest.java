@@ -47,7 +47,7 @@ class BufferWriterTest {
         dirtyUnmappedBuffers(h, 3);
         h.cache.setSize(PAGE);
 
-        PageWriter.Result result = h.writePage(h.writer(false), 3);
+        PageWriter.Result result = h.writePage(h.writer(SyncMode.NONE), 3);
 
         assertThat(result).isEqualTo(PageWriter.Result.RELEASED);
         assertThat(h.submitted).isEmpty();
@@ -68,7 +68,7 @@ class BufferWriterTest {
             h.scribble(1, 1500, 0x77);
             h.submitted.clear();
 
-            h.writePage(h.writer(false), 1);
+            h.writePage(h.writer(SyncMode.NONE), 1);
             h.completeAll();
 
             assertThat(h.shapes()).containsExactlyElementsOf(blockBios(h, 1, 0, insideEof, java.util.Set.of()));
@@ -94,7 +94,7 @@ class BufferWriterTest {
         int bpp = h.blocksPerPage;
         int insideEof = (1500 + blockSize - 1) / blockSize;
 
-        h.writePage(h.writer(false), 1);
+        h.writePage(h.writer(SyncMode.NONE), 1);
 
         List<TestMapper.MapCall> calls = new ArrayList<>();
         List<Long> cleaned = new ArrayList<>();
@@ -118,7 +118,7 @@ class BufferWriterTest {
         Harness h = new Harness(blockSize);
         h.write(0, 1);
         long[] buffers = dirtyUnmappedBuffers(h, 0);
-        h.writePage(h.writer(false), 0);
+        h.writePage(h.writer(SyncMode.NONE), 0);
         assertThat(BufferState.has(buffers[0], BufferState.IN_FLIGHT)).isTrue();
         h.write(0, 2); // S5: a copy is dirtied while the old one is in flight
         for (int j = 0; j < buffers.length; j++) {
@@ -126,14 +126,14 @@ class BufferWriterTest {
         }
         int before = h.submitted.size();
 
-        PageWriter.Result skipped = h.writePage(h.writer(false), 0);
+        PageWriter.Result skipped = h.writePage(h.writer(SyncMode.NONE), 0);
 
         assertThat(skipped).isEqualTo(PageWriter.Result.REDIRTIED);
         assertThat(h.submitted).hasSize(before);
         assertThat(h.cache.has(0, PageFlags.DIRTY)).as("S4 redirtied").isTrue();
         assertThat(h.ledger.dirtyPages()).isEqualTo(1);
 
-        PageWriter sync = h.writer(true);
+        PageWriter sync = h.writer(SyncMode.ALL);
         PageWriter.Result waiting = h.writePage(sync, 0);
         assertThat(waiting.need()).isEqualTo(new WriteNeed.WaitForWriteback(0));
         h.meet(waiting.need());
@@ -213,7 +213,7 @@ class BufferWriterTest {
             h.mapper.allocated(bpp - 1, 1); // mapped beyond the failure: written all the same
         }
 
-        PageWriter.Result result = h.writePage(h.writer(false), 0);
+        PageWriter.Result result = h.writePage(h.writer(SyncMode.NONE), 0);
 
         assertThat(result).isEqualTo(PageWriter.Result.failed(Errno.ENOSPC));
         assertThat(h.errors).containsExactly(Errno.ENOSPC);
@@ -242,7 +242,7 @@ class BufferWriterTest {
         h.buffers(0, states);
         h.mapper.fail(0, Errno.ENOSPC);
 
-        h.writePage(h.writer(false), 0);
+        h.writePage(h.writer(SyncMode.NONE), 0);
 
         assertThat(h.shapes()).containsExactly(h.blockBio(0, bpp - 1, java.util.Set.of()));
         assertThat(h.errors).containsExactly(Errno.ENOSPC);
@@ -350,7 +350,7 @@ class BufferWriterTest {
         long[] buffers = dirtyUnmappedBuffers(h, 0);
         long alias = h.mapper.physical(0);
         h.metadata.inFlight.add(alias);
-        PageWriter writer = h.writer(true);
+        PageWriter writer = h.writer(SyncMode.ALL);
 
         PageWriter.Result first = h.writePage(writer, 0);
 

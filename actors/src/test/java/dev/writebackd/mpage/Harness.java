@@ -66,20 +66,26 @@ final class Harness {
 
     // ---- requests ----------------------------------------------------------------------------
 
-    static PassRequest none(long nrToWrite) {
-        return new PassRequest(false, nrToWrite, 0, Long.MAX_VALUE, false, true, false);
+    /** Background writeback of the whole file. */
+    static WritePagesRequest none(long nrToWrite) {
+        return new WritePagesRequest(SyncMode.NONE, nrToWrite, 0, WritePagesRequest.WHOLE_FILE_END, false,
+                WritebackReason.BACKGROUND, false);
     }
 
-    static PassRequest all() {
-        return new PassRequest(true, Long.MAX_VALUE, 0, Long.MAX_VALUE, false, false, false);
+    /** An fsync's pass. */
+    static WritePagesRequest all() {
+        return WritePagesRequest.syncAll(WritebackReason.FSYNC);
     }
 
-    static PassRequest cyclic(long nrToWrite) {
-        return new PassRequest(false, nrToWrite, 0, Long.MAX_VALUE, true, true, false);
+    /** Periodic writeback, resuming at writebackIndex. */
+    static WritePagesRequest cyclic(long nrToWrite) {
+        return new WritePagesRequest(SyncMode.NONE, nrToWrite, 0, 0, true, WritebackReason.PERIODIC, false);
     }
 
-    static PassRequest range(boolean syncAll, long nrToWrite, long firstPage, long lastPage) {
-        return new PassRequest(syncAll, nrToWrite, firstPage * PAGE, (lastPage + 1) * PAGE - 1, false, false, false);
+    /** sync(2)'s pass over pages {@code [firstPage, lastPage]}: neither background nor tagged. */
+    static WritePagesRequest range(boolean syncAll, long nrToWrite, long firstPage, long lastPage) {
+        return new WritePagesRequest(syncAll ? SyncMode.ALL : SyncMode.NONE, nrToWrite, firstPage, lastPage, false,
+                WritebackReason.SYNC, false);
     }
 
     // ---- the file ----------------------------------------------------------------------------
@@ -121,8 +127,8 @@ final class Harness {
 
     // ---- driving the page writer directly ----------------------------------------------------
 
-    PageWriter writer(boolean syncAll) {
-        return new PageWriter(cache, mapper, metadata, syncAll, false, Bio.MAX_SEGMENTS);
+    PageWriter writer(SyncMode mode) {
+        return new PageWriter(cache, mapper, metadata, mode, false, Bio.MAX_SEGMENTS);
     }
 
     /** Clears the page for I/O (S1) and hands it to {@code writer}; submits what the writer closed. */
@@ -142,15 +148,15 @@ final class Harness {
     // ---- running passes ----------------------------------------------------------------------
 
     /** Runs a pass to its end, meeting every need; bios stay in flight unless a need completes them. */
-    PassReply pass(PassRequest request) {
+    WritePagesReply pass(WritePagesRequest request) {
         return drive(new WritebackPass(cache, mapper, metadata, request));
     }
 
-    PassReply pass(PassRequest request, int maxSegments) {
+    WritePagesReply pass(WritePagesRequest request, int maxSegments) {
         return drive(new WritebackPass(cache, mapper, metadata, request, maxSegments));
     }
 
-    PassReply drive(WritebackPass pass) {
+    WritePagesReply drive(WritebackPass pass) {
         for (int steps = 0; steps < 10_000; steps++) {
             WritebackPass.Step step = pass.step();
             submit(step.bios());

@@ -145,7 +145,7 @@ class PageWriterTest {
         h.write(0, 1, 1);
         h.mapper.fail(h.blocksPerPage, Errno.EIO);
 
-        PassReply reply = h.pass(Harness.all());
+        WritePagesReply reply = h.pass(Harness.all());
 
         assertThat(h.cache.buffers(1)).as("the fallback gave the page buffers").isNotNull();
         assertThat(h.errors).containsExactly(Errno.EIO);
@@ -162,7 +162,7 @@ class PageWriterTest {
         h.write(5, 2);
         h.cache.setSize(PAGE);
 
-        PassReply reply = h.pass(Harness.none(100));
+        WritePagesReply reply = h.pass(Harness.none(100));
 
         assertThat(h.mapper.calls).allSatisfy(c -> assertThat(c.logical()).isLessThan(h.blocksPerPage));
         assertThat(h.mapper.reservations).containsExactly(new TestMapper.Reservation(0, h.blocksPerPage));
@@ -251,7 +251,7 @@ class PageWriterTest {
         Harness h = new Harness(blockSize);
         h.write(0, 599, 1);
 
-        PassReply reply = h.pass(Harness.all());
+        WritePagesReply reply = h.pass(Harness.all());
 
         assertThat(h.shapes()).containsExactly(h.pagesBio(0, 256, SYNC), h.pagesBio(256, 256, SYNC), h.pagesBio(512, 88, SYNC));
         assertThat(reply.pagesWritten()).isEqualTo(600);
@@ -273,7 +273,7 @@ class PageWriterTest {
         }
         long[] buffers = h.buffers(0, states);
 
-        PageWriter writer = h.writer(false);
+        PageWriter writer = h.writer(SyncMode.NONE);
         assertThat(h.writePage(writer, 0)).isEqualTo(PageWriter.Result.WRITTEN);
 
         for (int j = 0; j < bpp; j++) {
@@ -294,7 +294,7 @@ class PageWriterTest {
         h.mapper.boundary(lastOfPage1);
         h.write(0, 3, 1);
 
-        PageWriter writer = h.writer(false);
+        PageWriter writer = h.writer(SyncMode.NONE);
         h.writePage(writer, 0);
         assertThat(h.submitted).isEmpty();
         h.writePage(writer, 1);
@@ -330,7 +330,7 @@ class PageWriterTest {
         h.write(0, 1, 1);
         h.cache.setSize(PAGE + 100);
 
-        PageWriter writer = h.writer(false);
+        PageWriter writer = h.writer(SyncMode.NONE);
         h.writePage(writer, 0);
         h.writePage(writer, 1);
 
@@ -351,7 +351,7 @@ class PageWriterTest {
         h.write(0, 1, 1);
         h.buffers(0, mappedDirty(h, 0), BufferState.UPTODATE);
 
-        PageWriter writer = h.writer(false);
+        PageWriter writer = h.writer(SyncMode.NONE);
         h.writePage(writer, 0);
 
         assertThat(h.shapes()).containsExactly(new Harness.Shape(BioOp.WRITE, h.mapper.physical(0) * (blockSize / 512),
@@ -435,9 +435,9 @@ class PageWriterTest {
     @DisplayName("W6 the configured max-bio-segments must lie within 1..256")
     void maxSegmentsValidated() {
         Harness h = new Harness(4096);
-        assertThatThrownBy(() -> new PageWriter(h.cache, h.mapper, h.metadata, false, false, 257))
+        assertThatThrownBy(() -> new PageWriter(h.cache, h.mapper, h.metadata, SyncMode.NONE, false, 257))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new PageWriter(h.cache, h.mapper, h.metadata, false, false, 0))
+        assertThatThrownBy(() -> new PageWriter(h.cache, h.mapper, h.metadata, SyncMode.NONE, false, 0))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }
