@@ -8,6 +8,9 @@ import dev.writebackd.block.BioOp;
 import dev.writebackd.block.MemoryDevice;
 import dev.writebackd.block.Segment;
 import dev.writebackd.error.Errno;
+import dev.writebackd.layout.BlockMapper;
+import dev.writebackd.layout.MetadataBuffers;
+import dev.writebackd.layout.MetadataCache;
 import dev.writebackd.page.DirtyLedger;
 import dev.writebackd.page.PageCache;
 import dev.writebackd.page.PageFlags;
@@ -19,9 +22,10 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * One file on a recording device: its page cache, a {@link TestMapper}, a {@link TestMetadata}, and
- * a driver that runs writeback passes the way the owning actor will — submit a step's bios, record
- * its errors, meet its need, step again — and completes bios on demand.
+ * One file on a recording {@link MemoryDevice}: its page cache, a block mapper (a {@link TestMapper}
+ * unless a real layout is given), metadata buffers, and a driver that runs writeback passes the way
+ * the owning actor will — submit a step's bios, record its errors, meet its need, step again — and
+ * completes bios on demand.
  */
 final class Harness {
     static final int PAGE = 4096;
@@ -30,10 +34,16 @@ final class Harness {
 
     final int blockSize;
     final int blocksPerPage;
-    final PagePool pool = new PagePool(PAGE, 16L << 20, 1 << 20);
-    final DirtyLedger ledger = new DirtyLedger();
+    final PagePool pool;
+    final DirtyLedger ledger;
     final PageCache cache;
+    /** What the writer maps with. */
+    final BlockMapper layout;
+    /** What the writer cleans aliases in and writes boundary blocks through. */
+    final MetadataBuffers buffers;
+    /** {@link #layout} when it is the fake one, else {@code null}. */
     final TestMapper mapper;
+    /** {@link #buffers} when they are the fake ones, else {@code null}. */
     final TestMetadata metadata;
     /** Every bio submitted, in order, including boundary map-block writes. */
     final List<SubmittedBio> submitted = new ArrayList<>();
@@ -51,17 +61,34 @@ final class Harness {
     /** A bio the device performed, with its result, waiting for its completion to be applied. */
     record Performed(SubmittedBio bio, Errno result) {}
 
+    /** A file on the fake layout: logical block {@code b} at physical {@code 1000 + b}. */
     Harness(int blockSize) {
-        this(blockSize, new TestMapper(1000));
+        this(blockSize, new TestMapper(1000), new TestMetadata(blockSize));
     }
 
-    Harness(int blockSize, TestMapper mapper) {
+    /** A file on {@code layout}, alone on a fresh device. */
+    Harness(int blockSize, BlockMapper layout, MetadataBuffers buffers) {
+        this(blockSize, INODE, layout, buffers, new MemoryDevice(blockSize, DEVICE_BYTES),
+                new PagePool(PAGE, 16L << 20, 1 << 20), new DirtyLedger());
+    }
+
+    /** File {@code inode} sharing {@code other}'s device, layout, metadata, pool and ledger. */
+    Harness(Harness other, long inode) {
+        this(other.blockSize, inode, other.layout, other.buffers, other.device, other.pool, other.ledger);
+    }
+
+    private Harness(int blockSize, long inode, BlockMapper layout, MetadataBuffers buffers, MemoryDevice device,
+            PagePool pool, DirtyLedger ledger) {
         this.blockSize = blockSize;
         this.blocksPerPage = PAGE / blockSize;
-        this.cache = new PageCache(INODE, pool, ledger, blockSize);
-        this.mapper = mapper;
-        this.metadata = new TestMetadata(blockSize);
-        this.device = new MemoryDevice(blockSize, DEVICE_BYTES);
+        this.pool = pool;
+        this.ledger = ledger;
+        this.cache = new PageCache(inode, pool, ledger, blockSize);
+        this.layout = layout;
+        this.buffers = buffers;
+        this.mapper = layout instanceof TestMapper t ? t : null;
+        this.metadata = buffers instanceof TestMetadata t ? t : null;
+        this.device = device;
     }
 
     // ---- requests ----------------------------------------------------------------------------
@@ -128,7 +155,7 @@ final class Harness {
     // ---- driving the page writer directly ----------------------------------------------------
 
     PageWriter writer(SyncMode mode) {
-        return new PageWriter(cache, mapper, metadata, mode, false, Bio.MAX_SEGMENTS);
+        return new PageWriter(cache, layout, buffers, mode, false, Bio.MAX_SEGMENTS);
     }
 
     /** Clears the page for I/O (S1) and hands it to {@code writer}; submits what the writer closed. */
@@ -149,11 +176,11 @@ final class Harness {
 
     /** Runs a pass to its end, meeting every need; bios stay in flight unless a need completes them. */
     WritePagesReply pass(WritePagesRequest request) {
-        return drive(new WritebackPass(cache, mapper, metadata, request));
+        return drive(new WritebackPass(cache, layout, buffers, request));
     }
 
     WritePagesReply pass(WritePagesRequest request, int maxSegments) {
-        return drive(new WritebackPass(cache, mapper, metadata, request, maxSegments));
+        return drive(new WritebackPass(cache, layout, buffers, request, maxSegments));
     }
 
     WritePagesReply drive(WritebackPass pass) {
@@ -172,13 +199,17 @@ final class Harness {
 
     void meet(WriteNeed need) {
         needs.add(need);
-        if (need instanceof WriteNeed.ReadMetadata r) {
+        if (need instanceof WriteNeed.ReadMetadata r && mapper != null) {
             mapper.metadataRead(r.block());
+        } else if (need instanceof WriteNeed.ReadMetadata r && buffers instanceof MetadataCache real) {
+            real.readCompleted(r.block(), device.submit(real.readBio(r.block())) == null);
         } else if (need instanceof WriteNeed.WaitForWriteback w) {
             completeAll();
             assertThat(cache.has(w.pageIndex(), PageFlags.WRITEBACK)).as("page %d still under writeback", w.pageIndex()).isFalse();
-        } else if (need instanceof WriteNeed.WaitForMetadataWrite m) {
-            metadata.writeCompleted(m.block(), true);
+        } else if (need instanceof WriteNeed.WaitForMetadataWrite m && metadata != null) {
+            metadata.writeCompleted(m.block(), true); // a write the test pretends is in flight
+        } else if (need instanceof WriteNeed.WaitForMetadataWrite) {
+            completeAll();
         } else {
             throw new AssertionError("unexpected need " + need);
         }
@@ -204,7 +235,7 @@ final class Harness {
         Performed performed = inFlight.stream().filter(p -> p.bio() == bio).findFirst()
                 .orElseThrow(() -> new AssertionError("bio not in flight"));
         inFlight.remove(performed);
-        WriteCompletion.Completed done = WriteCompletion.complete(cache, metadata, bio, performed.result());
+        WriteCompletion.Completed done = WriteCompletion.complete(cache, buffers, bio, performed.result());
         if (done.mappingError() != null) {
             errors.add(done.mappingError());
         }

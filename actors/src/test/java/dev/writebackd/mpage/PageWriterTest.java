@@ -431,6 +431,32 @@ class PageWriterTest {
         assertThat(failing.ledger.dirtyPages()).isZero();
     }
 
+    @ParameterizedTest(name = "block {0}")
+    @ValueSource(ints = {512, 1024, 2048, 4096})
+    @DisplayName("W13 bios are clipped at the device end: the part inside is written, every page still ends writeback")
+    void biosClippedAtDeviceEnd(int blockSize) {
+        long deviceBlocks = Harness.DEVICE_BYTES / blockSize;
+        int bpp = PAGE / blockSize;
+        TestMapper mapper = new TestMapper(deviceBlocks - 2L * bpp); // pages 0-1 fit, 2-3 run past the end
+        for (int j = 0; j < bpp; j++) {
+            mapper.place(5L * bpp + j, deviceBlocks + 10 + j); // page 5 starts past the end
+        }
+        Harness h = new Harness(blockSize, mapper, new TestMetadata(blockSize));
+        h.write(0, 3, 0x5A);
+        h.write(5, 0x5B);
+
+        h.pass(Harness.all());
+        h.completeAll();
+
+        assertThat(h.shapes()).containsExactly(h.pagesBio(0, 4, SYNC), h.pagesBio(5, 1, SYNC));
+        assertThat(h.device.requests()).extracting(r -> r.result()).containsExactly(null, Errno.EIO);
+        assertThat(h.disk(deviceBlocks - 1)[blockSize - 1]).isEqualTo((byte) 0x5A);
+        assertThat(h.cache.writebackPages()).isZero();
+        assertThat(h.errors).containsExactly(Errno.EIO);
+        assertThat(h.cache.has(5, PageFlags.ERROR)).isTrue();
+        assertThat(h.cache.has(3, PageFlags.ERROR)).isFalse();
+    }
+
     @Test
     @DisplayName("W6 the configured max-bio-segments must lie within 1..256")
     void maxSegmentsValidated() {
