@@ -191,7 +191,10 @@ public final class PageWriter {
                 boundaryBlock = block;
             }
         }
-        return firstUnmapped == 0 ? PageRun.CONFUSED : new PageRun(firstBlock, firstUnmapped, boundary, boundaryBlock, null);
+        if (firstUnmapped == 0) {
+            return PageRun.CONFUSED; // no mapped buffer at all
+        }
+        return new PageRun(firstBlock, firstUnmapped, boundary, boundaryBlock, null);
     }
 
     /** W2: maps a page without buffers block by block, up to the last block inside EOF. */

@@ -17,8 +17,10 @@ import java.util.Optional;
  * (U2), then frees the blocks wholly past it (U3). Growing allocates nothing (U4) and only zeroes the
  * old last page's tail in memory, so bytes left past the old end can never show up inside the file.
  *
- * <p>Resumable and single-threaded: {@link #step()} answers a need (a page to wait for or to read)
- * until the truncate is done; the owner lets no write or writeback pass touch the file meanwhile.
+ * <p>The page holding the edge is never changed while a write of it is in flight: the truncate waits
+ * for it. Resumable and single-threaded: {@link #step()} answers a need (a page to wait for or to
+ * read) until the truncate is done; the owner lets no write or writeback pass touch the file
+ * meanwhile.
  */
 public final class Truncation {
     private final PageCache cache;
@@ -49,53 +51,56 @@ public final class Truncation {
         if (finished) {
             throw new IllegalStateException("the truncate of inode " + cache.inode() + " is done");
         }
-        if (newSize >= oldSize) {
-            cache.setSize(newSize);
-            if (newSize > oldSize) {
-                zeroTail(oldSize, false); // U4
-            }
+        if (newSize == oldSize) {
             finished = true;
             return Optional.empty();
         }
+        boolean shrink = newSize < oldSize;
         if (!tailZeroed) {
-            WriteNeed need = partialPageNeed();
+            // U1 on a shrink; on a grow (U4) the old last page, so bytes left past the old end
+            // never show up inside the file.
+            long edge = shrink ? newSize : oldSize;
+            WriteNeed need = edgePageNeed(edge, shrink);
             if (need != null) {
                 return Optional.of(need);
             }
-            zeroTail(newSize, true); // U1
+            zeroTail(edge, shrink);
             tailZeroed = true;
             cache.setSize(newSize);
         }
-        long firstGone = (newSize + cache.pageSize() - 1) / cache.pageSize();
-        long busy = -1;
-        for (long i = cache.next(firstGone, Long.MAX_VALUE, 0); i >= 0; i = cache.next(i + 1, Long.MAX_VALUE, 0)) {
-            if (cache.has(i, PageFlags.WRITEBACK)) {
-                busy = busy < 0 ? i : busy;
-            } else {
-                cache.remove(i); // U2: dirty data is discarded, never written
+        if (shrink) {
+            long firstGone = (newSize + cache.pageSize() - 1) / cache.pageSize();
+            long busy = -1;
+            for (long i = cache.next(firstGone, Long.MAX_VALUE, 0); i >= 0; i = cache.next(i + 1, Long.MAX_VALUE, 0)) {
+                if (!cache.has(i, PageFlags.WRITEBACK)) {
+                    cache.remove(i); // U2: dirty data is discarded, never written
+                } else if (busy < 0) {
+                    busy = i;
+                }
             }
+            if (busy >= 0) {
+                return Optional.of(new WriteNeed.WaitForWriteback(busy));
+            }
+            mapper.truncate(cache.inode(), (newSize + cache.blockSize() - 1) / cache.blockSize()); // U3
         }
-        if (busy >= 0) {
-            return Optional.of(new WriteNeed.WaitForWriteback(busy));
-        }
-        mapper.truncate(cache.inode(), (newSize + cache.blockSize() - 1) / cache.blockSize()); // U3
         finished = true;
         return Optional.empty();
     }
 
     /**
-     * U1's precondition for the page holding the new end: not under writeback, and uptodate where
-     * the new end cuts a block (its head must be kept when the block is rewritten).
+     * What the cached page holding byte {@code edge} needs before its tail can be zeroed: its write
+     * in flight to finish, and on a shrink that cuts a block, to be read (uptodate) first, since the
+     * block's head is kept when the block is rewritten.
      */
-    private WriteNeed partialPageNeed() {
-        int offset = (int) (newSize % cache.pageSize());
+    private WriteNeed edgePageNeed(long edge, boolean shrink) {
+        int offset = (int) (edge % cache.pageSize());
         if (offset == 0) {
             return null;
         }
-        long index = newSize / cache.pageSize();
-        boolean cutsBlock = newSize % cache.blockSize() != 0;
+        long index = edge / cache.pageSize();
+        boolean mustRead = shrink && edge % cache.blockSize() != 0;
         if (!cache.contains(index)) {
-            return cutsBlock ? new WriteNeed.ReadPage(index) : null;
+            return mustRead ? new WriteNeed.ReadPage(index) : null;
         }
         if (cache.has(index, PageFlags.WRITEBACK)) {
             return new WriteNeed.WaitForWriteback(index);
@@ -103,7 +108,7 @@ public final class Truncation {
         long[] buffers = cache.buffers(index);
         boolean uptodate = buffers == null ? cache.has(index, PageFlags.UPTODATE)
                 : BufferState.has(buffers[offset / cache.blockSize()], BufferState.UPTODATE);
-        return cutsBlock && !uptodate ? new WriteNeed.ReadPage(index) : null;
+        return mustRead && !uptodate ? new WriteNeed.ReadPage(index) : null;
     }
 
     /**

@@ -226,7 +226,8 @@ public final class WritebackPass {
         if (!idle && (cyclic || (rangeWhole && nrToWrite > 0))) {
             cache.setWritebackIndex(doneIndex);
         }
-        WritePagesReply reply = new WritePagesReply(pagesWritten, nrToWrite, pagesSkipped, cache.dirtyPages() > 0, firstError);
+        boolean stillDirty = cache.dirtyPages() > 0;
+        WritePagesReply reply = new WritePagesReply(pagesWritten, nrToWrite, pagesSkipped, stillDirty, firstError);
         return new Step(writer.takeBios(), writer.takeErrors(), null, reply);
     }
 }

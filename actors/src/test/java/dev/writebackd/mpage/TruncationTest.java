@@ -180,6 +180,26 @@ class TruncationTest {
         assertThat(h.mapper.map(Harness.INODE, firstNew, 1, false)).isInstanceOf(dev.writebackd.layout.MapResult.Hole.class);
     }
 
+    @ParameterizedTest(name = "block {0}")
+    @ValueSource(ints = {512, 1024, 2048, 4096})
+    @DisplayName("U4 growing waits for a write of the old last page in flight before zeroing its tail")
+    void growWaitsForTheOldLastPage(int blockSize) {
+        Harness h = cleanFile(blockSize, 2);
+        h.cache.setSize(PAGE + 1500);
+        h.write(1, 0x22);
+        h.cache.setSize(PAGE + 1500);
+        h.pass(Harness.all()); // page 1 in flight, zeroed past 1500 (W4)
+        h.scribble(1, 1500, 0x66); // never done to a page in flight; shows the wait happens first
+        Truncation grow = new Truncation(h.cache, h.mapper, 4L * PAGE);
+
+        assertThat(grow.step()).contains(new WriteNeed.WaitForWriteback(1));
+        assertThat(h.cache.size()).isEqualTo(PAGE + 1500);
+        h.completeAll();
+        assertThat(grow.step()).isEmpty();
+        assertBytes(h.cache.data(1), 1500, PAGE, 0);
+        assertThat(h.cache.size()).isEqualTo(4L * PAGE);
+    }
+
     @Test
     @DisplayName("U4 growing to the same size or shrinking to a page boundary leaves no page to zero")
     void noPartialPage() {
