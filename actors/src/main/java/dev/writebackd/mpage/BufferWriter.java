@@ -24,9 +24,8 @@ final class BufferWriter {
     /** Writes page {@code index}, which is cached, cleared for I/O and not under writeback. */
     PageWriter.Result write(long index) {
         PageCache cache = io.cache;
-        if (index * io.pageSize >= cache.size()) {
-            // B1: wholly past EOF (truncate in progress): nothing to write, truncate drops the page.
-            return PageWriter.Result.RELEASED;
+        if (io.whollyPastEof(index)) {
+            return PageWriter.Result.RELEASED; // B1: nothing to write, the truncate drops the page
         }
         io.zeroPastEof(index);
         long[] buffers = cache.buffers(index);

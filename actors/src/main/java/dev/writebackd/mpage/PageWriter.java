@@ -131,8 +131,8 @@ public final class PageWriter {
             cache.markDirty(index);
             return Result.REDIRTIED;
         }
-        if (index * io.pageSize >= cache.size()) {
-            return confused(index); // W3
+        if (io.whollyPastEof(index)) {
+            return confused(index); // W3: the per-block path releases it
         }
         long[] buffers = cache.buffers(index);
         PageRun run = buffers != null ? scanBuffers(buffers) : mapBlocks(index);

@@ -58,6 +58,11 @@ final class WriteContext {
         return (cache.size() + blockSize - 1) / blockSize;
     }
 
+    /** W3, B1: the page holds no byte below i_size (a truncate is under way): it is never written. */
+    boolean whollyPastEof(long index) {
+        return index * pageSize >= cache.size();
+    }
+
     /** W4, B1: a page straddling EOF is zeroed from i_size to its end, on every writeback. */
     void zeroPastEof(long index) {
         long pos = index * pageSize;
