@@ -30,6 +30,7 @@ final class BufferWriter {
         io.zeroPastEof(index);
         long[] buffers = cache.buffers(index);
         if (buffers == null) {
+            // create_empty_buffers: every block takes the page's state, dirty as it was when chosen.
             long state = BufferState.DIRTY | (cache.has(index, PageFlags.UPTODATE) ? BufferState.UPTODATE : 0);
             buffers = cache.createBuffers(index, state);
         }
