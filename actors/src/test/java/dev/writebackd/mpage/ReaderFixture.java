@@ -2,6 +2,7 @@ package dev.writebackd.mpage;
 
 import dev.writebackd.block.Bio;
 import dev.writebackd.block.BlockDevice;
+import dev.writebackd.block.MemoryDevice;
 import dev.writebackd.block.Segment;
 import dev.writebackd.error.Errno;
 import dev.writebackd.layout.BlockMapper;
@@ -61,6 +62,45 @@ final class ReaderFixture {
                 return bios;
             }
         }
+    }
+
+    /**
+     * Runs a reader to its end against {@code device} at queue depth 1: each step's bios are
+     * performed in order and completed before the need is met (the mapper is told the map block
+     * was read) and the reader is stepped again.
+     */
+    static void driveOn(MemoryDevice device, PageCache cache, PageReader reader, ScriptedMapper mapper) {
+        while (true) {
+            ReadStep step = reader.step();
+            execute(device, cache, step.bios());
+            if (step instanceof ReadStep.ReadMetadata need) {
+                mapper.metadataRead(need.block());
+            } else {
+                return;
+            }
+        }
+    }
+
+    /** Performs {@code bios} one at a time, in order, applying each completion. */
+    static void execute(MemoryDevice device, PageCache cache, List<Bio> bios) {
+        for (Bio bio : bios) {
+            ReadCompletion.complete(cache, bio, device.submit(bio));
+        }
+    }
+
+    /** Fills every device block in {@code [from, to)} with its own pattern ({@link #pattern}). */
+    static void plant(MemoryDevice device, long from, long to) {
+        int bs = device.blockSize();
+        for (long b = from; b < to; b++) {
+            byte[] bytes = new byte[bs];
+            java.util.Arrays.fill(bytes, pattern(b));
+            device.writeBytes(b * bs, bytes);
+        }
+    }
+
+    /** The byte planted in physical block {@code block}: never 0. */
+    static byte pattern(long block) {
+        return (byte) (1 + block % 251);
     }
 
     /** Completes every bio successfully. */
