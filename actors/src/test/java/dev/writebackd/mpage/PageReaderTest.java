@@ -15,8 +15,10 @@ import dev.writebackd.block.BioOp;
 import dev.writebackd.error.Errno;
 import dev.writebackd.mpage.ReaderFixture.ScriptedMapper;
 import dev.writebackd.page.BufferState;
+import dev.writebackd.page.DirtyLedger;
 import dev.writebackd.page.PageCache;
 import dev.writebackd.page.PageFlags;
+import dev.writebackd.page.PagePool;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -92,6 +94,21 @@ class PageReaderTest {
 
         assertThat(reader.reads(1)).isFalse();
         assertThat(bios).extracting(ReaderFixture::pagesOf).containsExactly(List.of(0L), List.of(2L));
+    }
+
+    @Test
+    @DisplayName("R1 a readahead stops at the last page the page pool could hold")
+    void readaheadStopsWhenPoolIsFull() {
+        PageCache small = new PageCache(ReaderFixture.INODE, new PagePool(PAGE, 2L * PAGE, PAGE), new DirtyLedger(), 4096);
+        small.setSize(4L * PAGE);
+        ScriptedMapper mapper = new ScriptedMapper().extent(0, 100, 4);
+
+        PageReader reader = PageReader.readahead(small, mapper, 0, 4);
+        List<Bio> bios = drive(reader, mapper);
+
+        assertThat(reader.reads(1)).isTrue();
+        assertThat(reader.reads(2)).isFalse();
+        assertThat(bios).singleElement().satisfies(bio -> assertThat(pagesOf(bio)).containsExactly(0L, 1L));
     }
 
     @ParameterizedTest(name = "block size {0}")
