@@ -40,4 +40,17 @@ public interface BlockMapper {
 
     /** The largest logical block count a file can have in this layout. */
     long maxFileBlocks();
+
+    /**
+     * The first metadata block that must be read into the metadata cache before this mapper can see
+     * logical blocks {@code [firstBlock, firstBlock + count)} of file {@code inode} whole — which
+     * {@link #truncate} requires (it throws {@link MetadataNeededException} otherwise) and
+     * {@link #reserve} prefers (it leaves blocks it cannot see to on-demand allocation).
+     *
+     * @return the block to read, or -1 if nothing is missing (always, for layouts without
+     *     on-device metadata)
+     */
+    default long metadataNeeded(long inode, long firstBlock, long count) {
+        return -1;
+    }
 }
