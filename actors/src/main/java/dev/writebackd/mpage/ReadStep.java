@@ -7,8 +7,9 @@ import dev.writebackd.error.Errno;
 import java.util.List;
 
 /**
- * What one step of a resumable read ({@link PageReader}, {@link WriteBegin}) hands back: the bios
- * to submit now, in this order, and what the caller does before it calls {@code step()} again.
+ * What one step of a resumable read ({@link PageReader}, {@link FileReads.Read}, {@link WriteBegin})
+ * hands back: the bios to submit now, in this order, and what the caller does before it calls
+ * {@code step()} again.
  *
  * <p>The caller always submits {@link #bios()} first and only then meets the need: X4's request
  * order depends on it.
@@ -38,9 +39,9 @@ public sealed interface ReadStep {
     }
 
     /**
-     * Submit the bios, apply each one's completion with {@link ReadCompletion#complete}, and call
-     * {@code step()} again once all of them have completed ({@link WriteBegin} only). Stepping
-     * earlier answers another {@code AwaitReads} with no bios.
+     * Submit the bios and step again once reads in flight have completed (each applied with
+     * {@link ReadCompletion#complete}, or {@link FileReads#complete}); stepping too early answers
+     * another {@code AwaitReads} with no bios.
      */
     record AwaitReads(List<Bio> bios) implements ReadStep {
         /** Freezes the list. */
@@ -49,16 +50,20 @@ public sealed interface ReadStep {
         }
     }
 
-    /** The operation failed with {@code errno}; nothing is left to submit ({@link WriteBegin} only). */
-    record Failed(Errno errno) implements ReadStep {
-        /** Validates the errno. */
+    /**
+     * The operation failed with {@code errno}: submit the bios (reads that others may still use),
+     * then report the error.
+     */
+    record Failed(List<Bio> bios, Errno errno) implements ReadStep {
+        /** Validates and freezes. */
         public Failed {
+            bios = List.copyOf(requireNonNull(bios, "bios"));
             requireNonNull(errno, "errno");
         }
 
-        @Override
-        public List<Bio> bios() {
-            return List.of();
+        /** A failure with nothing to submit. */
+        public Failed(Errno errno) {
+            this(List.of(), errno);
         }
     }
 }
