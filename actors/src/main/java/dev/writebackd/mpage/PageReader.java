@@ -145,16 +145,6 @@ public final class PageReader {
         return new PageReader(cache, mapper, index, 1, toRead, Set.of(), true);
     }
 
-    /** The first page of the request. */
-    public long firstPage() {
-        return first;
-    }
-
-    /** Pages in the request's range. */
-    public int nrPages() {
-        return nrPages;
-    }
-
     /** {@code true} if this request reads page {@code index} (it inserted it, or R14 re-reads it). */
     public boolean reads(long index) {
         return index >= first && index - first < nrPages && toRead.get((int) (index - first));

@@ -15,6 +15,7 @@ import dev.writebackd.mpage.ReaderFixture.ScriptedMapper;
 import dev.writebackd.page.PageCache;
 import dev.writebackd.page.PageFlags;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -44,7 +45,7 @@ class ReadPathDeviceTest {
         // page 4 one block straddling EOF.
         ScriptedMapper mapper = new ScriptedMapper().extent(0, 100, bpp);
         long[] expected = new long[5 * bpp];
-        java.util.Arrays.fill(expected, -1);
+        Arrays.fill(expected, -1);
         for (int i = 0; i < bpp; i++) {
             expected[i] = 100 + i;
         }

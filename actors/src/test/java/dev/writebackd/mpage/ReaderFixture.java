@@ -11,6 +11,7 @@ import dev.writebackd.page.DirtyLedger;
 import dev.writebackd.page.PageCache;
 import dev.writebackd.page.PagePool;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -93,7 +94,7 @@ final class ReaderFixture {
         int bs = device.blockSize();
         for (long b = from; b < to; b++) {
             byte[] bytes = new byte[bs];
-            java.util.Arrays.fill(bytes, pattern(b));
+            Arrays.fill(bytes, pattern(b));
             device.writeBytes(b * bs, bytes);
         }
     }
