@@ -14,6 +14,9 @@ public final class DirtyLedger {
     private final AtomicLong cached = new AtomicLong();
     private final AtomicLong held = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
+    private volatile long bandwidthPagesPerSec;
+    private volatile long dirtyThreshPages = Long.MAX_VALUE;
+    private volatile long backgroundThreshPages = Long.MAX_VALUE;
 
     /** Pages dirty (PG_dirty set). */
     public long dirtyPages() {
@@ -58,5 +61,37 @@ public final class DirtyLedger {
 
     void addWritten(long delta) {
         written.addAndGet(delta);
+    }
+
+    /**
+     * The measured write bandwidth in pages per second, as the coordinator last published it; 0
+     * until it publishes one (the throttle then uses its default estimate).
+     */
+    public long bandwidthPagesPerSec() {
+        return bandwidthPagesPerSec;
+    }
+
+    /** The coordinator publishes its bandwidth estimate here for the throttle (T4). */
+    public void publishBandwidth(long pagesPerSec) {
+        bandwidthPagesPerSec = pagesPerSec;
+    }
+
+    /** The hard dirty threshold in pages (T1), as last published; unlimited until then. */
+    public long dirtyThreshPages() {
+        return dirtyThreshPages;
+    }
+
+    /** The background threshold in pages (T1), as last published; unlimited until then. */
+    public long backgroundThreshPages() {
+        return backgroundThreshPages;
+    }
+
+    /** Publishes the thresholds of the current policy (at start and at every policy change). */
+    public void publishThresholds(long dirtyThresh, long backgroundThresh) {
+        if (dirtyThresh <= 0 || backgroundThresh < 0) {
+            throw new IllegalArgumentException("thresholds " + dirtyThresh + "/" + backgroundThresh);
+        }
+        this.dirtyThreshPages = dirtyThresh;
+        this.backgroundThreshPages = backgroundThresh;
     }
 }
