@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.writebackd.mpage.WritePagesReply;
 import dev.writebackd.mpage.WritePagesRequest;
+import dev.writebackd.mpage.WritebackReason;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -61,4 +62,27 @@ public final class Flushing {
      * inode on b_more_io to finish its writeback may go on).
      */
     public record WritebackEnded(long inode, long pages) implements CoordinatorCommand {}
+
+    /** Anyone → coordinator: dirty data crossed the background threshold (T2), or new work is waiting. */
+    public enum WakeUp implements CoordinatorCommand {
+        /** The single instance. */
+        INSTANCE
+    }
+
+    /**
+     * Engine → coordinator: write back every dirty page of every inode in sync mode (a sync work,
+     * F1: queued works run first, in FIFO order), then answer {@link SyncDone} once all those chunks
+     * have been handed to the device. Waiting for their completion, the device flush and the
+     * metadata commit are the caller's (E6).
+     */
+    public record SyncAll(WritebackReason reason, ActorRef<SyncDone> replyTo) implements CoordinatorCommand {
+        /** Validates the message. */
+        public SyncAll {
+            requireNonNull(reason, "reason");
+            requireNonNull(replyTo, "replyTo");
+        }
+    }
+
+    /** Coordinator → engine: the sync work of a {@link SyncAll} is done; {@code pagesWritten} were handed on. */
+    public record SyncDone(long pagesWritten) {}
 }
