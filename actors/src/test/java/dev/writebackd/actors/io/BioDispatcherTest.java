@@ -318,8 +318,12 @@ class BioDispatcherTest {
     void refusesToStartWithoutTheBlockingIoDispatcher() {
         ActorTestKit bare = ActorTestKit.create("BioDispatcherWithoutDispatcherConfig");
         try {
-            ActorRef<Command> bios = bare.spawn(BioDispatcher.create(new MemoryDevice(PAGE, DEVICE_BYTES), 1));
-            bare.createTestProbe().expectTerminated(bios);
+            TestProbe<Object> probe = bare.createTestProbe();
+            LoggingTestKit.error(BioDispatcher.DISPATCHER_ID + " is not configured").expect(bare.system(), () -> {
+                ActorRef<Command> bios = bare.spawn(BioDispatcher.create(new MemoryDevice(PAGE, DEVICE_BYTES), 1));
+                probe.expectTerminated(bios);
+                return null;
+            });
         } finally {
             bare.shutdownTestKit();
         }
