@@ -41,6 +41,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * original bio (a merged request's error applies to each). Every submitted bio is answered exactly
  * once, also after {@link Stop}.
  *
+ * <p>Requests in flight together may complete in any order; only a FLUSH orders them (a barrier,
+ * see {@link RequestQueue}). Callers therefore never have two writes of the same sectors in flight
+ * at once, as the page cache guarantees: a page under writeback is not submitted again.
+ *
  * <p>The dispatcher is defined in {@link #config()}, which the actor system's config must layer in;
  * creating the actor without it fails rather than fall back to the default dispatcher.
  */
