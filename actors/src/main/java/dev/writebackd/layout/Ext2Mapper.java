@@ -419,9 +419,7 @@ public final class Ext2Mapper implements BlockLayout {
         OwnershipCheck check = new OwnershipCheck(allocator);
         for (long inode : inodes()) {
             Inode node = inodes.get(inode);
-            for (Extent e : extents(inode)) {
-                check.claim(e.physical(), e.count(), "inode " + inode + " mapped " + e);
-            }
+            check.claimMapped(inode, extents(inode));
             visit(node, new TreeVisitor() {
                 @Override
                 public void data(long logical, long physical) {}
@@ -432,9 +430,7 @@ public final class Ext2Mapper implements BlockLayout {
                             + " covering from " + firstCovered);
                 }
             });
-            for (Extent e : node.reservedData.list()) {
-                check.claim(e.physical(), e.count(), "inode " + inode + " reserved " + e);
-            }
+            check.claimReserved(inode, node.reservedData.list());
             for (Map.Entry<Long, Long> e : node.reservedMaps.entrySet()) {
                 check.claim(e.getValue(), 1, "inode " + inode + " reserved map block covering from "
                         + Ext2Geometry.firstCoveredOfKey(e.getKey()));

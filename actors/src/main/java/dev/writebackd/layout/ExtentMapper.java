@@ -216,12 +216,8 @@ public final class ExtentMapper implements BlockLayout {
         OwnershipCheck check = new OwnershipCheck(allocator);
         for (long inode : inodes()) {
             FileMap file = files.get(inode);
-            for (Extent e : file.mapped.list()) {
-                check.claim(e.physical(), e.count(), "inode " + inode + " mapped " + e);
-            }
-            for (Extent e : file.reserved.list()) {
-                check.claim(e.physical(), e.count(), "inode " + inode + " reserved " + e);
-            }
+            check.claimMapped(inode, file.mapped.list());
+            check.claimReserved(inode, file.reserved.list());
         }
         return check.finish();
     }
