@@ -2,6 +2,7 @@ package dev.writebackd.layout;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.writebackd.block.DeviceLimits;
 import dev.writebackd.error.Errno;
 import dev.writebackd.layout.MapResult.Failed;
 import dev.writebackd.layout.MapResult.Hole;
@@ -49,7 +50,7 @@ public final class ExtentMapper implements BlockLayout {
     public ExtentMapper(BlockAllocator allocator, int blockSize) {
         this.allocator = requireNonNull(allocator, "allocator");
         this.blockSize = BlockSizes.check(blockSize);
-        this.maxFileBlocks = BlockSizes.maxFileBlocks(blockSize);
+        this.maxFileBlocks = DeviceLimits.maxFileBlocks(blockSize);
     }
 
     @Override
