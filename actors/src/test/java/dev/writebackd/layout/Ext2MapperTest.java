@@ -380,10 +380,7 @@ class Ext2MapperTest {
     @MethodSource("blockSizes")
     @DisplayName("ext2 answers ENOSPC without leaking map blocks when the data does not fit")
     void enospcRollsBack(int size) {
-        blockSize = size;
-        p = size / 4;
-        cache = new MetadataCache(size);
-        mapper = new Ext2Mapper(new BlockAllocator(14), size, cache);
+        setUp(size, 14);
         write(1, 0, 12);
         assertThat(mapper.allocator().freeBlocks()).isEqualTo(1);
         assertThat(mapper.map(1, 12, 1, true)).as("map block fits, data does not").isEqualTo(new Failed(Errno.ENOSPC));
