@@ -21,9 +21,9 @@ import java.util.TreeMap;
  * and only that owner calls it.
  */
 public final class PageCache {
-    /** Pages per chunk. */
-    public static final int CHUNK_PAGES = 1 << 10;
     private static final int CHUNK_SHIFT = 10;
+    /** Pages per chunk. */
+    public static final int CHUNK_PAGES = 1 << CHUNK_SHIFT;
     private static final int CHUNK_MASK = CHUNK_PAGES - 1;
 
     private static final byte[] ZEROS = new byte[65536];
