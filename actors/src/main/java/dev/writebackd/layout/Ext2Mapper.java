@@ -394,16 +394,6 @@ public final class Ext2Mapper implements BlockLayout {
     }
 
     /**
-     * Frees every block of file {@code inode} and forgets it.
-     *
-     * @throws MetadataNeededException if one of the file's map blocks is not cached
-     */
-    @Override
-    public long deleteFile(long inode) {
-        return truncate(inode, 0);
-    }
-
-    /**
      * {@inheritDoc}
      *
      * @throws MetadataNeededException if a file's map block is not cached

@@ -208,11 +208,6 @@ public final class ExtentMapper implements BlockLayout {
     }
 
     @Override
-    public long deleteFile(long inode) {
-        return truncate(inode, 0);
-    }
-
-    @Override
     public List<ConsistencyProblem> checkConsistency() {
         OwnershipCheck check = new OwnershipCheck(allocator);
         for (long inode : inodes()) {
