@@ -183,6 +183,27 @@ public final class BlockAllocator {
     }
 
     /**
+     * The free of {@code [start, start + count)} is committed: those pending blocks become
+     * allocatable, while every other pending free stays pending. For committers that make one
+     * file's frees durable at a time; {@link #commitFrees()} would also release frees of other
+     * files whose commit has not happened yet.
+     *
+     * @throws IllegalStateException if a block of the run is not pending free (nothing changes)
+     */
+    public void commitFrees(long start, long count) {
+        checkRange(start, count);
+        for (long b = start; b < start + count; b++) {
+            if (!test(pending, b)) {
+                throw new IllegalStateException("block " + b + " is not pending free");
+            }
+        }
+        clearRange(pending, start, count);
+        clearRange(used, start, count);
+        pendingCount -= count;
+        usedCount -= count;
+    }
+
+    /**
      * Marks {@code [start, start + count)} allocated without searching: for rebuilding the bitmap
      * from persisted mappings at start-up.
      *

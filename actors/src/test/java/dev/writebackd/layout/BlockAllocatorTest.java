@@ -77,6 +77,28 @@ class BlockAllocatorTest {
     }
 
     @Test
+    @DisplayName("U3 committing the free of one run releases only that run; other frees stay pending")
+    void committingOneRunLeavesOtherFreesPending() {
+        BlockAllocator a = new BlockAllocator(17);
+        a.allocate(-1, 16);
+        a.free(2, 3);
+        a.free(10, 2);
+
+        a.commitFrees(10, 2);
+
+        assertThat(a.isFree(10)).isTrue();
+        assertThat(a.isFree(11)).isTrue();
+        assertThat(a.isPendingFree(3)).isTrue();
+        assertThat(a.freeBlocks()).isEqualTo(2);
+        assertThat(a.pendingFreeBlocks()).isEqualTo(3);
+        assertThat(a.allocate(1, 3)).as("only the committed run is handed out").isEqualTo(new Run(10, 2));
+        assertThatThrownBy(() -> a.commitFrees(4, 2)).as("block 5 is allocated, not pending")
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(a.isPendingFree(4)).as("a refused commit changes nothing").isTrue();
+        assertThat(a.commitFrees()).isEqualTo(3);
+    }
+
+    @Test
     @DisplayName("release returns never-visible blocks at once, without a commit")
     void releaseIsImmediate() {
         BlockAllocator a = new BlockAllocator(10);
