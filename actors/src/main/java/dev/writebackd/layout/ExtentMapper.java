@@ -7,6 +7,7 @@ import dev.writebackd.error.Errno;
 import dev.writebackd.layout.MapResult.Failed;
 import dev.writebackd.layout.MapResult.Hole;
 import dev.writebackd.layout.MapResult.Mapped;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -163,6 +164,55 @@ public final class ExtentMapper implements BlockLayout {
             files.remove(inode);
         }
         return freed;
+    }
+
+    /**
+     * Puts back file {@code inode}'s committed block map at start-up: adds {@code extents} to its
+     * map and marks their blocks allocated, as if they had been mapped and their mapping committed.
+     * The engine rebuilds a device's maps this way from the persisted file records before it
+     * allocates anything (see {@link StartupCheck}).
+     *
+     * @param extents the file's committed extents, in any order
+     * @throws IllegalArgumentException if the extents overlap each other (logically or physically)
+     *     or a block the file already maps or reserves; nothing changes
+     * @throws IllegalStateException if a block is outside the allocatable area or not free;
+     *     nothing changes
+     */
+    public void restore(long inode, List<Extent> extents) {
+        requireNonNull(extents, "extents");
+        List<Extent> byLogical = extents.stream().sorted(Comparator.comparingLong(Extent::logical)).toList();
+        List<Extent> byPhysical = extents.stream().sorted(Comparator.comparingLong(Extent::physical)).toList();
+        for (int i = 1; i < byLogical.size(); i++) {
+            if (byLogical.get(i).logical() < byLogical.get(i - 1).logicalEnd()) {
+                throw new IllegalArgumentException(byLogical.get(i) + " overlaps " + byLogical.get(i - 1) + " logically");
+            }
+            if (byPhysical.get(i).physical() < byPhysical.get(i - 1).physicalEnd()) {
+                throw new IllegalArgumentException(byPhysical.get(i) + " overlaps " + byPhysical.get(i - 1) + " physically");
+            }
+        }
+        FileMap file = files.get(inode);
+        for (Extent e : byLogical) {
+            if (file != null && gapEnd(file, e.logical(), e.logicalEnd()) < e.logicalEnd()) {
+                throw new IllegalArgumentException(e + " overlaps a block inode " + inode + " already maps or reserves");
+            }
+            if (e.physical() < allocator.reservedBlocks() || e.physicalEnd() > allocator.totalBlocks()) {
+                throw new IllegalStateException(e + " lies outside the allocatable blocks ["
+                        + allocator.reservedBlocks() + ", " + allocator.totalBlocks() + ")");
+            }
+            for (long b = e.physical(); b < e.physicalEnd(); b++) {
+                if (!allocator.isFree(b)) {
+                    throw new IllegalStateException(e + " maps block " + b + ", which is not free");
+                }
+            }
+        }
+        if (byLogical.isEmpty()) {
+            return;
+        }
+        FileMap f = files.computeIfAbsent(inode, i -> new FileMap());
+        for (Extent e : byLogical) {
+            allocator.markAllocated(e.physical(), e.count());
+            f.mapped.add(e);
+        }
     }
 
     @Override

@@ -243,6 +243,45 @@ class ExtentMapperTest {
     }
 
     @Test
+    @DisplayName("restore puts committed extents back, merged, and marks their blocks allocated")
+    void restorePutsCommittedExtentsBack() {
+        ExtentMapper m = mapper(4096, 100);
+
+        m.restore(1, List.of(new Extent(4, 24, 4), new Extent(0, 20, 4), new Extent(10, 50, 2)));
+        m.restore(2, List.of(new Extent(0, 1, 10)));
+
+        assertThat(m.extents(1)).containsExactly(new Extent(0, 20, 8), new Extent(10, 50, 2));
+        assertThat(m.map(1, 2, 10, false)).isEqualTo(new Mapped(22, 6, false, false, false));
+        assertThat(m.allocator().freeBlocks()).isEqualTo(99 - 20);
+        assertThat(m.checkConsistency()).isEmpty();
+        assertThat(m.map(1, 8, 1, true)).as("new blocks go after the preceding extent, never onto restored ones")
+                .isEqualTo(new Mapped(28, 1, true, false, false));
+    }
+
+    @Test
+    @DisplayName("restore refuses overlapping, taken or out-of-range extents and changes nothing")
+    void restoreRefusesBadExtents() {
+        ExtentMapper m = mapper(4096, 100);
+        m.restore(1, List.of(new Extent(0, 10, 5)));
+
+        assertThatThrownBy(() -> m.restore(2, List.of(new Extent(0, 30, 4), new Extent(2, 40, 4))))
+                .as("logical overlap").isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> m.restore(2, List.of(new Extent(0, 30, 4), new Extent(8, 32, 4))))
+                .as("physical overlap").isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> m.restore(1, List.of(new Extent(4, 60, 1))))
+                .as("a block the file maps").isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> m.restore(2, List.of(new Extent(0, 30, 2), new Extent(5, 12, 1))))
+                .as("a block another file maps").isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> m.restore(2, List.of(new Extent(0, 98, 3))))
+                .as("past the device end").isInstanceOf(IllegalStateException.class);
+
+        assertThat(m.inodes()).containsExactly(1L);
+        assertThat(m.extents(1)).containsExactly(new Extent(0, 10, 5));
+        assertThat(m.allocator().freeBlocks()).isEqualTo(99 - 5);
+        assertThat(m.checkConsistency()).isEmpty();
+    }
+
+    @Test
     @DisplayName("the layout factory builds extent and ext2 by name and refuses others")
     void factory() {
         BlockAllocator a = new BlockAllocator(100);
