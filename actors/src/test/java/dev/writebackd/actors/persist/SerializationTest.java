@@ -10,6 +10,8 @@ import dev.writebackd.actors.persist.Namespace.Listing;
 import dev.writebackd.actors.persist.Namespace.Renamed;
 import dev.writebackd.actors.persist.Namespace.State;
 import dev.writebackd.error.Errno;
+import dev.writebackd.layout.Extent;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
@@ -43,7 +45,12 @@ class SerializationTest {
                 new State(Map.of("a", 1L, "\u20AC", 2L), 3),
                 new Created("a", 1, true),
                 new Renamed("a", "b", 1, OptionalLong.of(2)),
-                new Listing(new TreeMap<>(Map.of("a", 1L, "b", 2L))));
+                new Listing(new TreeMap<>(Map.of("a", 1L, "b", 2L))),
+                new FileRecord.MetadataCommitted(8192, List.of(new Extent(0, 10, 2)), List.of(new Extent(5, 3, 1))),
+                new FileRecord.FileDeleted(List.of(new Extent(0, 10, 2), new Extent(9, 40, 7))),
+                new FileRecord.State(8192, List.of(new Extent(0, 10, 2)), false),
+                new FileRecord.State(0, List.of(), true),
+                new FileRecord.Committed(8192, 2));
     }
 
     @ParameterizedTest
