@@ -31,8 +31,11 @@ public final class FileRecords extends AbstractBehavior<FileRecords.Command> {
 
     /** Hand {@code command} to the record of {@code inode}, starting it if it is not running. */
     public record Deliver(long inode, FileRecord.Command command) implements Command {
-        /** Checks the command. */
+        /** Checks the message here, at the sender, so that a bad one never stops the records. */
         public Deliver {
+            if (inode < 0) {
+                throw new IllegalArgumentException("inode " + inode);
+            }
             requireNonNull(command, "command");
         }
     }
