@@ -40,9 +40,7 @@ public final class DeviceLimits {
      * @throws IllegalArgumentException if either is unsupported
      */
     public static void checkGeometry(int blockSize, long sizeBytes) {
-        if (!isValidBlockSize(blockSize)) {
-            throw new IllegalArgumentException("unsupported block size " + blockSize);
-        }
+        checkBlockSize(blockSize);
         if (sizeBytes <= 0 || sizeBytes % blockSize != 0) {
             throw new IllegalArgumentException("device size " + sizeBytes
                     + " is not a positive multiple of the block size " + blockSize);
@@ -51,10 +49,14 @@ public final class DeviceLimits {
 
     /** The largest file in blocks of {@code blockSize}: {@link #MAX_FILE_BYTES} / blockSize. */
     public static long maxFileBlocks(int blockSize) {
+        checkBlockSize(blockSize);
+        return MAX_FILE_BYTES / blockSize;
+    }
+
+    private static void checkBlockSize(int blockSize) {
         if (!isValidBlockSize(blockSize)) {
             throw new IllegalArgumentException("unsupported block size " + blockSize);
         }
-        return MAX_FILE_BYTES / blockSize;
     }
 
     /**

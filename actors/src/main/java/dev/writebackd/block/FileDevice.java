@@ -241,11 +241,7 @@ public final class FileDevice implements BlockDevice {
             readFully(worker.channel, buffers(bio.segments()), position, length);
             return;
         }
-        long start = alignDown(position);
-        int span = Math.toIntExact(alignDown(position + length + alignment - 1) - start);
-        ByteBuffer bounce = worker.bounce(span);
-        readFully(worker.channel, bounce, start);
-        bounce.position((int) (position - start));
+        ByteBuffer bounce = readAround(worker, position, length);
         for (Segment segment : bio.segments()) {
             ByteBuffer target = segment.buffer().duplicate();
             target.put(bounce.slice(bounce.position(), target.remaining()));
@@ -256,17 +252,25 @@ public final class FileDevice implements BlockDevice {
     /** O_DIRECT and an unaligned bio: rewrite the aligned range around it. */
     private void readModifyWrite(Worker worker, Bio bio, long position, int length)
             throws IOException {
-        long start = alignDown(position);
-        int span = Math.toIntExact(alignDown(position + length + alignment - 1) - start);
         synchronized (readModifyWrite) {
-            ByteBuffer bounce = worker.bounce(span);
-            readFully(worker.channel, bounce, start);
-            bounce.position((int) (position - start));
+            ByteBuffer bounce = readAround(worker, position, length);
             for (Segment segment : bio.segments()) {
                 bounce.put(segment.buffer().duplicate());
             }
-            writeFully(worker.channel, bounce.clear().limit(span), start);
+            writeFully(worker.channel, bounce.rewind(), alignDown(position));
         }
+    }
+
+    /**
+     * Reads the aligned range around {@code [position, position + length)} into the bounce
+     * buffer, which is returned positioned at {@code position} with its limit at the range's end.
+     */
+    private ByteBuffer readAround(Worker worker, long position, int length) throws IOException {
+        long start = alignDown(position);
+        int span = Math.toIntExact(alignDown(position + length + alignment - 1) - start);
+        ByteBuffer bounce = worker.bounce(span);
+        readFully(worker.channel, bounce, start);
+        return bounce.position((int) (position - start));
     }
 
     /** Whether the segments' own buffers can go to the channel without a copy. */

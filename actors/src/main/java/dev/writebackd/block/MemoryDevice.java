@@ -175,12 +175,9 @@ public final class MemoryDevice implements BlockDevice {
 
     /** Copies {@code length} bytes at byte {@code offset} of the device, not recorded as a request. */
     public byte[] readBytes(long offset, int length) {
-        checkRange(offset, length);
-        ByteBuffer out = ByteBuffer.allocate(length);
         synchronized (lock) {
-            copyOut(offset, out);
+            return readBytes(chunks, sizeBytes, offset, length);
         }
-        return out.array();
     }
 
     /**
@@ -189,7 +186,7 @@ public final class MemoryDevice implements BlockDevice {
      */
     public void writeBytes(long offset, byte[] bytes) {
         requireNonNull(bytes, "bytes");
-        checkRange(offset, bytes.length);
+        checkRange(offset, bytes.length, sizeBytes);
         synchronized (lock) {
             copyIn(offset, ByteBuffer.wrap(bytes));
         }
@@ -223,7 +220,7 @@ public final class MemoryDevice implements BlockDevice {
         }
     }
 
-    private void checkRange(long offset, int length) {
+    private static void checkRange(long offset, int length, long sizeBytes) {
         if (offset < 0 || length < 0 || offset > sizeBytes - length) {
             throw new IndexOutOfBoundsException("[" + offset + ", +" + length + ") outside "
                     + sizeBytes + " bytes");
@@ -244,6 +241,14 @@ public final class MemoryDevice implements BlockDevice {
     /** Fills {@code dst}'s remaining bytes from {@code offset}. */
     private void copyOut(long offset, ByteBuffer dst) {
         readChunks(chunks, offset, dst);
+    }
+
+    /** Copies {@code length} bytes at byte {@code offset} of a device of {@code sizeBytes} held in {@code chunks}. */
+    private static byte[] readBytes(Map<Long, byte[]> chunks, long sizeBytes, long offset, int length) {
+        checkRange(offset, length, sizeBytes);
+        ByteBuffer out = ByteBuffer.allocate(length);
+        readChunks(chunks, offset, out);
+        return out.array();
     }
 
     private static void readChunks(Map<Long, byte[]> chunks, long offset, ByteBuffer dst) {
@@ -362,13 +367,7 @@ public final class MemoryDevice implements BlockDevice {
 
         /** Copies {@code length} bytes at byte {@code offset}. */
         public byte[] readBytes(long offset, int length) {
-            if (offset < 0 || length < 0 || offset > sizeBytes - length) {
-                throw new IndexOutOfBoundsException("[" + offset + ", +" + length + ") outside "
-                        + sizeBytes + " bytes");
-            }
-            ByteBuffer out = ByteBuffer.allocate(length);
-            readChunks(chunks, offset, out);
-            return out.array();
+            return MemoryDevice.readBytes(chunks, sizeBytes, offset, length);
         }
     }
 }

@@ -198,7 +198,6 @@ public final class RequestQueue {
         private final List<Bio> carried = new ArrayList<>(1);
         private long startSector;
         private long endSector;
-        private long bytes;
 
         Pending(Bio bio) {
             first = bio;
@@ -206,7 +205,6 @@ public final class RequestQueue {
             carried.add(bio);
             startSector = bio.startSector();
             endSector = bio.endSector();
-            bytes = bio.lengthBytes();
         }
 
         boolean isFlush() {
@@ -220,7 +218,7 @@ public final class RequestQueue {
             boolean front = later.endSector == startSector;
             if (isFlush() || other.op() != first.op() || !other.flags().equals(first.flags())
                     || other.inode() != first.inode() || !(back || front)
-                    || bytes + later.bytes > maxRequestBytes
+                    || bytes() + later.bytes() > maxRequestBytes
                     || segments.size() + later.segments.size() > Bio.MAX_SEGMENTS) {
                 return false;
             }
@@ -234,8 +232,12 @@ public final class RequestQueue {
                 startSector = later.startSector;
             }
             carried.addAll(later.carried);
-            bytes += later.bytes;
             return true;
+        }
+
+        /** The length in bytes: the sectors from start to end, since segments are whole sectors. */
+        long bytes() {
+            return (endSector - startSector) * BlockDevice.SECTOR_SIZE;
         }
 
         DeviceRequest toRequest() {

@@ -237,31 +237,21 @@ public final class BlockAllocator {
 
     /** The first clear bit of {@code used} in {@code [from, to)}, or {@code to}. */
     private long nextClear(long from, long to) {
-        if (from >= to) {
-            return to;
-        }
-        int w = (int) (from >>> 6);
-        long word = ~used[w] & (-1L << (from & 63));
-        while (true) {
-            if (word != 0) {
-                long b = ((long) w << 6) + Long.numberOfTrailingZeros(word);
-                return Math.min(b, to);
-            }
-            w++;
-            if ((long) w << 6 >= to) {
-                return to;
-            }
-            word = ~used[w];
-        }
+        return nextBit(-1L, from, to);
     }
 
     /** The first set bit of {@code used} in {@code [from, to)}, or {@code to}. */
     private long nextSet(long from, long to) {
+        return nextBit(0, from, to);
+    }
+
+    /** The first bit of {@code used ^ flip} that is set in {@code [from, to)}, or {@code to}. */
+    private long nextBit(long flip, long from, long to) {
         if (from >= to) {
             return to;
         }
         int w = (int) (from >>> 6);
-        long word = used[w] & (-1L << (from & 63));
+        long word = (used[w] ^ flip) & (-1L << (from & 63));
         while (true) {
             if (word != 0) {
                 long b = ((long) w << 6) + Long.numberOfTrailingZeros(word);
@@ -271,7 +261,7 @@ public final class BlockAllocator {
             if ((long) w << 6 >= to) {
                 return to;
             }
-            word = used[w];
+            word = used[w] ^ flip;
         }
     }
 

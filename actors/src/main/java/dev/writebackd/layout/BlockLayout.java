@@ -67,8 +67,12 @@ public interface BlockLayout extends BlockMapper {
      * Frees every block of file {@code inode} and forgets it: {@code truncate(inode, 0)}.
      *
      * @return the number of physical blocks freed (pending until {@link BlockAllocator#commitFrees()})
+     * @throws MetadataNeededException as {@link #truncate} does: ext2, when one of the file's map
+     *     blocks is not cached
      */
-    long deleteFile(long inode);
+    default long deleteFile(long inode) {
+        return truncate(inode, 0);
+    }
 
     /**
      * Compares every file's mapped and reserved blocks with the allocator: blocks claimed twice,

@@ -14,11 +14,6 @@ final class BlockSizes {
         return blockSize;
     }
 
-    /** The 8 TiB file limit in blocks of {@code blockSize} bytes. */
-    static long maxFileBlocks(int blockSize) {
-        return DeviceLimits.maxFileBlocks(blockSize);
-    }
-
     /** Validates the common arguments of {@link BlockMapper#map}. */
     static void checkMapArgs(long logicalBlock, int maxBlocks) {
         if (logicalBlock < 0 || maxBlocks <= 0) {

@@ -1,5 +1,7 @@
 package dev.writebackd.layout;
 
+import dev.writebackd.block.DeviceLimits;
+
 /**
  * Where the {@code ext2} layout finds a file block's pointer (X1): 12 direct pointers in the
  * inode, then a single-, a double- and a triple-indirect tree of map blocks of
@@ -57,7 +59,7 @@ public final class Ext2Geometry {
 
     /** The largest file in blocks: the addressable blocks, capped at 8 TiB. */
     public long maxFileBlocks() {
-        return Math.min(addressableBlocks(), BlockSizes.maxFileBlocks(blockSize));
+        return Math.min(addressableBlocks(), DeviceLimits.maxFileBlocks(blockSize));
     }
 
     /**

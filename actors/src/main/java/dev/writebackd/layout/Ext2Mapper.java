@@ -107,11 +107,11 @@ public final class Ext2Mapper implements BlockLayout {
     /** What {@link #allocateSequence} handed out. */
     private record Allocation(long[] maps, long dataStart, long dataCount, long last) {}
 
-    /** Receives a file's pointers in logical order. */
+    /** Receives a file's pointers in logical order; each kind is ignored unless overridden. */
     private interface TreeVisitor {
-        void data(long logical, long physical);
+        default void data(long logical, long physical) {}
 
-        void mapBlock(long physical, int height, long firstCovered);
+        default void mapBlock(long physical, int height, long firstCovered) {}
     }
 
     private final BlockAllocator allocator;
@@ -367,9 +367,6 @@ public final class Ext2Mapper implements BlockLayout {
                     extents.add(new Extent(logical, physical, 1));
                 }
             }
-
-            @Override
-            public void mapBlock(long physical, int height, long firstCovered) {}
         });
         return List.copyOf(extents);
     }
@@ -382,9 +379,6 @@ public final class Ext2Mapper implements BlockLayout {
     public List<Long> mapBlocks(long inode) {
         List<Long> blocks = new ArrayList<>();
         visit(inodes.get(inode), new TreeVisitor() {
-            @Override
-            public void data(long logical, long physical) {}
-
             @Override
             public void mapBlock(long physical, int height, long firstCovered) {
                 blocks.add(physical);
@@ -400,16 +394,6 @@ public final class Ext2Mapper implements BlockLayout {
     }
 
     /**
-     * Frees every block of file {@code inode} and forgets it.
-     *
-     * @throws MetadataNeededException if one of the file's map blocks is not cached
-     */
-    @Override
-    public long deleteFile(long inode) {
-        return truncate(inode, 0);
-    }
-
-    /**
      * {@inheritDoc}
      *
      * @throws MetadataNeededException if a file's map block is not cached
@@ -419,22 +403,15 @@ public final class Ext2Mapper implements BlockLayout {
         OwnershipCheck check = new OwnershipCheck(allocator);
         for (long inode : inodes()) {
             Inode node = inodes.get(inode);
-            for (Extent e : extents(inode)) {
-                check.claim(e.physical(), e.count(), "inode " + inode + " mapped " + e);
-            }
+            check.claimMapped(inode, extents(inode));
             visit(node, new TreeVisitor() {
-                @Override
-                public void data(long logical, long physical) {}
-
                 @Override
                 public void mapBlock(long physical, int height, long firstCovered) {
                     check.claim(physical, 1, "inode " + inode + " map block of height " + height
                             + " covering from " + firstCovered);
                 }
             });
-            for (Extent e : node.reservedData.list()) {
-                check.claim(e.physical(), e.count(), "inode " + inode + " reserved " + e);
-            }
+            check.claimReserved(inode, node.reservedData.list());
             for (Map.Entry<Long, Long> e : node.reservedMaps.entrySet()) {
                 check.claim(e.getValue(), 1, "inode " + inode + " reserved map block covering from "
                         + Ext2Geometry.firstCoveredOfKey(e.getKey()));

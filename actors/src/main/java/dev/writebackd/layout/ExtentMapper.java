@@ -2,6 +2,7 @@ package dev.writebackd.layout;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.writebackd.block.DeviceLimits;
 import dev.writebackd.error.Errno;
 import dev.writebackd.layout.MapResult.Failed;
 import dev.writebackd.layout.MapResult.Hole;
@@ -49,7 +50,7 @@ public final class ExtentMapper implements BlockLayout {
     public ExtentMapper(BlockAllocator allocator, int blockSize) {
         this.allocator = requireNonNull(allocator, "allocator");
         this.blockSize = BlockSizes.check(blockSize);
-        this.maxFileBlocks = BlockSizes.maxFileBlocks(blockSize);
+        this.maxFileBlocks = DeviceLimits.maxFileBlocks(blockSize);
     }
 
     @Override
@@ -207,21 +208,12 @@ public final class ExtentMapper implements BlockLayout {
     }
 
     @Override
-    public long deleteFile(long inode) {
-        return truncate(inode, 0);
-    }
-
-    @Override
     public List<ConsistencyProblem> checkConsistency() {
         OwnershipCheck check = new OwnershipCheck(allocator);
         for (long inode : inodes()) {
             FileMap file = files.get(inode);
-            for (Extent e : file.mapped.list()) {
-                check.claim(e.physical(), e.count(), "inode " + inode + " mapped " + e);
-            }
-            for (Extent e : file.reserved.list()) {
-                check.claim(e.physical(), e.count(), "inode " + inode + " reserved " + e);
-            }
+            check.claimMapped(inode, file.mapped.list());
+            check.claimReserved(inode, file.reserved.list());
         }
         return check.finish();
     }

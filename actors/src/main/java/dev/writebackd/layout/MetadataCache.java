@@ -158,8 +158,7 @@ public final class MetadataCache implements MetadataBuffers {
         Buffer reading = new Buffer(new byte[blockSize]);
         reading.reading = true;
         buffers.put(block, reading);
-        return new Bio(BioOp.READ, sectorOf(block),
-                List.of(Segment.ofMetadata(ByteBuffer.wrap(reading.data), block)), Set.of(BioFlag.META), 0);
+        return metadataBio(BioOp.READ, block, reading.data);
     }
 
     /**
@@ -208,8 +207,7 @@ public final class MetadataCache implements MetadataBuffers {
         }
         b.dirty = false;
         writesInFlight.add(block);
-        return new Bio(BioOp.WRITE, sectorOf(block),
-                List.of(Segment.ofMetadata(ByteBuffer.wrap(b.data.clone()), block)), Set.of(BioFlag.META), 0);
+        return metadataBio(BioOp.WRITE, block, b.data.clone());
     }
 
     /**
@@ -253,8 +251,10 @@ public final class MetadataCache implements MetadataBuffers {
         return buffers.size();
     }
 
-    private long sectorOf(long block) {
-        return block * (blockSize / BlockDevice.SECTOR_SIZE);
+    /** A {@link BioFlag#META} bio of {@code op} on block {@code block}, one segment over {@code bytes}. */
+    private Bio metadataBio(BioOp op, long block, byte[] bytes) {
+        return new Bio(op, block * (blockSize / BlockDevice.SECTOR_SIZE),
+                List.of(Segment.ofMetadata(ByteBuffer.wrap(bytes), block)), Set.of(BioFlag.META), 0);
     }
 
     private Buffer uptodate(long block) {

@@ -19,6 +19,22 @@ final class OwnershipCheck {
         this.claimed = new long[(int) ((allocator.totalBlocks() + Long.SIZE - 1) / Long.SIZE)];
     }
 
+    /** File {@code inode} claims the physical blocks its {@code extents} map. */
+    void claimMapped(long inode, List<Extent> extents) {
+        claimAll(inode, "mapped", extents);
+    }
+
+    /** File {@code inode} claims the physical blocks its {@code extents} reserve. */
+    void claimReserved(long inode, List<Extent> extents) {
+        claimAll(inode, "reserved", extents);
+    }
+
+    private void claimAll(long inode, String how, List<Extent> extents) {
+        for (Extent e : extents) {
+            claim(e.physical(), e.count(), "inode " + inode + " " + how + " " + e);
+        }
+    }
+
     /** {@code owner} claims physical blocks {@code [start, start + count)}. */
     void claim(long start, long count, String owner) {
         for (long b = start; b < start + count; b++) {

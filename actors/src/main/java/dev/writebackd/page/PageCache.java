@@ -21,9 +21,9 @@ import java.util.TreeMap;
  * and only that owner calls it.
  */
 public final class PageCache {
-    /** Pages per chunk. */
-    public static final int CHUNK_PAGES = 1 << 10;
     private static final int CHUNK_SHIFT = 10;
+    /** Pages per chunk. */
+    public static final int CHUNK_PAGES = 1 << CHUNK_SHIFT;
     private static final int CHUNK_MASK = CHUNK_PAGES - 1;
 
     private static final byte[] ZEROS = new byte[65536];
@@ -199,18 +199,12 @@ public final class PageCache {
         if (index < 0) {
             throw new IllegalArgumentException("negative page index " + index);
         }
-        Chunk c = chunks.computeIfAbsent(index >> CHUNK_SHIFT, k -> new Chunk());
-        int o = offset(index);
-        if ((c.flags[o] & PageFlags.PRESENT) != 0) {
+        if (contains(index)) {
             throw new IllegalStateException("page " + index + " of inode " + inode + " is already cached");
         }
-        int slot = pool.allocate();
-        if (slot < 0) {
-            if (c.present == 0) {
-                chunks.remove(index >> CHUNK_SHIFT);
-            }
-            throw new ErrnoException(Errno.ENOSPC, "page pool exhausted (" + pool.capacityPages() + " pages)");
-        }
+        int slot = allocateSlot();
+        Chunk c = chunks.computeIfAbsent(index >> CHUNK_SHIFT, k -> new Chunk());
+        int o = offset(index);
         c.slots[o] = slot;
         c.flags[o] = PageFlags.PRESENT;
         c.present++;
@@ -262,10 +256,7 @@ public final class PageCache {
         Chunk c = present(index);
         int o = offset(index);
         if ((c.flags[o] & (PageFlags.WRITEBACK | PageFlags.COPIED)) == PageFlags.WRITEBACK) {
-            int copy = pool.allocate();
-            if (copy < 0) {
-                throw new ErrnoException(Errno.ENOSPC, "page pool exhausted (" + pool.capacityPages() + " pages)");
-            }
+            int copy = allocateSlot();
             ByteBuffer target = pool.buffer(copy);
             target.put(pool.buffer(c.slots[o]));
             c.slots[o] = copy;
@@ -450,6 +441,15 @@ public final class PageCache {
         for (int i = from; i < to; i += ZEROS.length) {
             page.put(i, ZEROS, 0, Math.min(ZEROS.length, to - i));
         }
+    }
+
+    /** A slot from the pool; ENOSPC if it is exhausted. */
+    private int allocateSlot() {
+        int slot = pool.allocate();
+        if (slot < 0) {
+            throw new ErrnoException(Errno.ENOSPC, "page pool exhausted (" + pool.capacityPages() + " pages)");
+        }
+        return slot;
     }
 
     private void accountDirty(int delta) {

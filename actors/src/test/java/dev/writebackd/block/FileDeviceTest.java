@@ -26,9 +26,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -256,29 +253,17 @@ class FileDeviceTest {
         FileDevice device = open(onDisk.resolve("dev.img"), 4096, 4096L * 1024, preferDirect);
         int threads = 4;
         int perThread = 64;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int thread = t;
-                futures.add(pool.submit(() -> {
-                    for (int i = 0; i < perThread; i += 2) {
-                        int block = thread * perThread + i; // two blocks per bio, in two segments
-                        Bio bio = TestBios.write(block * 8L, List.of(pattern(block, 4096), pattern(block + 1, 4096)),
-                                Memory.values()[i / 2 % 3], Set.of(), thread);
-                        assertThat(device.submit(bio)).isNull();
-                        if (i % 16 == 0) {
-                            assertThat(device.submit(Bio.flush(Set.of()))).isNull();
-                        }
-                    }
-                }));
+        Concurrently.run(threads, thread -> {
+            for (int i = 0; i < perThread; i += 2) {
+                int block = thread * perThread + i; // two blocks per bio, in two segments
+                Bio bio = TestBios.write(block * 8L, List.of(pattern(block, 4096), pattern(block + 1, 4096)),
+                        Memory.values()[i / 2 % 3], Set.of(), thread);
+                assertThat(device.submit(bio)).isNull();
+                if (i % 16 == 0) {
+                    assertThat(device.submit(Bio.flush(Set.of()))).isNull();
+                }
             }
-            for (Future<?> future : futures) {
-                future.get();
-            }
-        } finally {
-            pool.shutdown();
-        }
+        });
         for (int block = 0; block < threads * perThread; block++) {
             Bio read = TestBios.read(block * 8L, Memory.values()[block % 3], 4096);
             assertThat(device.submit(read)).isNull();

@@ -9,13 +9,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.writebackd.block.MemoryDevice.Request;
 import dev.writebackd.block.TestBios.Memory;
 import dev.writebackd.error.Errno;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -269,24 +265,12 @@ class MemoryDeviceTest {
         MemoryDevice device = new MemoryDevice(4096, 64L << 20);
         int threads = 4;
         int perThread = 200;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int thread = t;
-                futures.add(pool.submit(() -> {
-                    for (int i = 0; i < perThread; i++) {
-                        int block = thread * perThread + i;
-                        assertThat(device.submit(TestBios.write(block * 8L, pattern(block, 4096)))).isNull();
-                    }
-                }));
+        Concurrently.run(threads, thread -> {
+            for (int i = 0; i < perThread; i++) {
+                int block = thread * perThread + i;
+                assertThat(device.submit(TestBios.write(block * 8L, pattern(block, 4096)))).isNull();
             }
-            for (Future<?> future : futures) {
-                future.get();
-            }
-        } finally {
-            pool.shutdown();
-        }
+        });
         assertThat(device.requests()).hasSize(threads * perThread);
         for (int block = 0; block < threads * perThread; block++) {
             assertThat(device.readBytes(block * 4096L, 4096)).isEqualTo(pattern(block, 4096));

@@ -65,6 +65,21 @@ class Ext2MapperTest {
         return answers;
     }
 
+    /** File 1's single- and double-indirect map blocks and the double's first leaf. */
+    private record MapBlocks(long single, long dbl, long leaf) {}
+
+    /**
+     * Writes file 1's blocks [0, end), which reach into the double-indirect tree, then its map
+     * blocks to the device (they stay cached, clean).
+     */
+    private MapBlocks writeThroughDoubleIndirect(long end) {
+        write(1, 0, end);
+        long dbl = mapper.inodePointers(1).doubleIndirect();
+        MapBlocks maps = new MapBlocks(mapper.inodePointers(1).singleIndirect(), dbl, pointerIn(dbl, 0));
+        LayoutTesting.writeDirtyMetadata(cache, device);
+        return maps;
+    }
+
     private long pointerIn(long mapBlock, int slot) {
         ByteBuffer buf = cache.lookup(mapBlock);
         return Integer.toUnsignedLong(buf.getInt(slot * 4));
@@ -211,27 +226,23 @@ class Ext2MapperTest {
     @DisplayName("X1 map blocks live on the device: with a cold cache block 12's mapping needs the single-indirect block; after readBio and readCompleted it maps")
     void coldCacheNeedsMetadata(int size) {
         setUp(size);
-        write(1, 0, 12 + p + 20);
-        long single = mapper.inodePointers(1).singleIndirect();
-        long dbl = mapper.inodePointers(1).doubleIndirect();
-        long leaf = pointerIn(dbl, 0);
-        LayoutTesting.writeDirtyMetadata(cache, device);
+        MapBlocks maps = writeThroughDoubleIndirect(12 + p + 20);
         assertThat(cache.evictClean()).isEqualTo(3);
 
         assertThat(mapper.map(1, 0, 100, false)).as("direct blocks need no metadata")
                 .isEqualTo(new Mapped(1, 12, false, true, false));
-        assertThat(mapper.map(1, 12, 100, false)).isEqualTo(new NeedsMetadata(single));
+        assertThat(mapper.map(1, 12, 100, false)).isEqualTo(new NeedsMetadata(maps.single()));
         long free = mapper.allocator().freeBlocks();
-        assertThat(mapper.map(1, 12, 100, true)).isEqualTo(new NeedsMetadata(single));
+        assertThat(mapper.map(1, 12, 100, true)).isEqualTo(new NeedsMetadata(maps.single()));
         assertThat(mapper.allocator().freeBlocks()).as("nothing allocated").isEqualTo(free);
 
-        LayoutTesting.readMetadata(cache, device, single);
+        LayoutTesting.readMetadata(cache, device, maps.single());
         assertThat(mapper.map(1, 12, 100, false)).isEqualTo(new Mapped(14, Math.min(100, p), false, p <= 100, false));
 
-        assertThat(mapper.map(1, 12 + p, 8, false)).isEqualTo(new NeedsMetadata(dbl));
-        LayoutTesting.readMetadata(cache, device, dbl);
-        assertThat(mapper.map(1, 12 + p, 8, false)).isEqualTo(new NeedsMetadata(leaf));
-        LayoutTesting.readMetadata(cache, device, leaf);
+        assertThat(mapper.map(1, 12 + p, 8, false)).isEqualTo(new NeedsMetadata(maps.dbl()));
+        LayoutTesting.readMetadata(cache, device, maps.dbl());
+        assertThat(mapper.map(1, 12 + p, 8, false)).isEqualTo(new NeedsMetadata(maps.leaf()));
+        LayoutTesting.readMetadata(cache, device, maps.leaf());
         assertThat(mapper.map(1, 12 + p, 8, false)).isEqualTo(new Mapped(16 + p, 8, false, false, false));
         assertThat(device.submitted()).hasSize(6);
     }
@@ -294,24 +305,20 @@ class Ext2MapperTest {
     @DisplayName("U3 ext2 truncate frees data past the size and map blocks that map nothing; reuse waits for commitFrees")
     void truncateFreesDataAndEmptyMapBlocks(int size) {
         setUp(size);
-        write(1, 0, 12 + p + 20);
-        long single = mapper.inodePointers(1).singleIndirect();
-        long dbl = mapper.inodePointers(1).doubleIndirect();
-        long leaf = pointerIn(dbl, 0);
-        LayoutTesting.writeDirtyMetadata(cache, device);
+        MapBlocks maps = writeThroughDoubleIndirect(12 + p + 20);
 
         assertThat(mapper.truncate(1, 12 + p)).as("20 data, leaf and double").isEqualTo(22);
         assertThat(mapper.inodePointers(1).doubleIndirect()).isZero();
-        assertThat(cache.lookup(dbl)).as("freed map blocks are forgotten").isNull();
-        assertThat(cache.lookup(leaf)).isNull();
-        assertThat(mapper.allocator().isPendingFree(leaf)).isTrue();
+        assertThat(cache.lookup(maps.dbl())).as("freed map blocks are forgotten").isNull();
+        assertThat(cache.lookup(maps.leaf())).isNull();
+        assertThat(mapper.allocator().isPendingFree(maps.leaf())).isTrue();
         assertThat(mapper.map(1, 12 + p, 1, false)).isInstanceOf(Hole.class);
 
         assertThat(mapper.truncate(1, 14)).isEqualTo(p - 2);
-        assertThat(mapper.inodePointers(1).singleIndirect()).isEqualTo(single);
-        assertThat(cache.isDirty(single)).as("zeroed pointers dirty the kept map block").isTrue();
-        assertThat(pointerIn(single, 1)).isEqualTo(15);
-        assertThat(pointerIn(single, 2)).isZero();
+        assertThat(mapper.inodePointers(1).singleIndirect()).isEqualTo(maps.single());
+        assertThat(cache.isDirty(maps.single())).as("zeroed pointers dirty the kept map block").isTrue();
+        assertThat(pointerIn(maps.single(), 1)).isEqualTo(15);
+        assertThat(pointerIn(maps.single(), 2)).isZero();
 
         assertThat(mapper.truncate(1, 12)).as("2 data and the now empty single block").isEqualTo(3);
         assertThat(mapper.inodePointers(1).singleIndirect()).isZero();
@@ -352,22 +359,20 @@ class Ext2MapperTest {
     @DisplayName("U3 truncate over uncached map blocks asks for them first and changes nothing meanwhile")
     void truncateNeedsMapBlocksCached(int size) {
         setUp(size);
-        write(1, 0, 12 + p + 4);
-        long dbl = mapper.inodePointers(1).doubleIndirect();
-        long leaf = pointerIn(dbl, 0);
-        LayoutTesting.writeDirtyMetadata(cache, device);
+        MapBlocks maps = writeThroughDoubleIndirect(12 + p + 4);
         cache.evictClean();
         long free = mapper.allocator().freeBlocks();
 
         assertThat(mapper.metadataNeeded(1, 0, 12)).as("direct blocks only").isEqualTo(-1);
-        assertThat(mapper.metadataNeeded(1, 12 + p, 1)).isEqualTo(dbl);
+        assertThat(mapper.metadataNeeded(1, 12 + p, 1)).isEqualTo(maps.dbl());
         assertThatThrownBy(() -> mapper.truncate(1, 12 + p))
-                .isInstanceOfSatisfying(MetadataNeededException.class, e -> assertThat(e.block()).isEqualTo(dbl));
+                .isInstanceOfSatisfying(MetadataNeededException.class,
+                        e -> assertThat(e.block()).isEqualTo(maps.dbl()));
         assertThat(mapper.allocator().pendingFreeBlocks()).isZero();
         assertThat(mapper.allocator().freeBlocks()).isEqualTo(free);
 
-        LayoutTesting.readMetadata(cache, device, dbl);
-        assertThat(mapper.metadataNeeded(1, 12 + p, Long.MAX_VALUE - 12 - p)).isEqualTo(leaf);
+        LayoutTesting.readMetadata(cache, device, maps.dbl());
+        assertThat(mapper.metadataNeeded(1, 12 + p, Long.MAX_VALUE - 12 - p)).isEqualTo(maps.leaf());
         LayoutTesting.loadMetadata(mapper, cache, device, 1, 12 + p);
         assertThat(mapper.truncate(1, 12 + p)).isEqualTo(6);
         assertThatThrownBy(() -> mapper.deleteFile(1)).isInstanceOf(MetadataNeededException.class);
@@ -380,10 +385,7 @@ class Ext2MapperTest {
     @MethodSource("blockSizes")
     @DisplayName("ext2 answers ENOSPC without leaking map blocks when the data does not fit")
     void enospcRollsBack(int size) {
-        blockSize = size;
-        p = size / 4;
-        cache = new MetadataCache(size);
-        mapper = new Ext2Mapper(new BlockAllocator(14), size, cache);
+        setUp(size, 14);
         write(1, 0, 12);
         assertThat(mapper.allocator().freeBlocks()).isEqualTo(1);
         assertThat(mapper.map(1, 12, 1, true)).as("map block fits, data does not").isEqualTo(new Failed(Errno.ENOSPC));
