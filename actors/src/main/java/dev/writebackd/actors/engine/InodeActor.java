@@ -146,12 +146,13 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
      * @param cachedPages pages cached
      * @param dirtyPages pages dirty
      * @param writebackPages pages under writeback
-     * @param heldPages pages held: after a failed write under {@code sticky}, or waiting for a retry
+     * @param heldPages pages held after a failed write under {@code sticky}
+     * @param retryPages pages waiting out their backoff before a retry under {@code redirty}
      * @param throttledWriters writes answered late, not answered yet
      * @param notClean byte ranges dirty, under writeback or held (when asked for)
      */
     public record FileState(long inode, long size, long cachedPages, long dirtyPages, long writebackPages,
-            long heldPages, int throttledWriters, List<Range> notClean) {}
+            long heldPages, long retryPages, int throttledWriters, List<Range> notClean) {}
 
     /** A byte range {@code [offset, offset + length)}. */
     public record Range(long offset, long length) {}
@@ -340,7 +341,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
 
     private Behavior<Command> onGetState(GetState command) {
         command.replyTo().tell(new FileState(inode, cache.size(), cache.cachedPages(), cache.dirtyPages(),
-                cache.writebackPages(), retryPending.size() + stickyHeld.size(), throttled.size(),
+                cache.writebackPages(), stickyHeld.size(), retryPending.size(), throttled.size(),
                 command.withRanges() ? notClean() : List.of()));
         return this;
     }
@@ -377,6 +378,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
             return;
         }
         durability.close(ticket);
+        requestFlushForDurability();
         reportDirty();
         StatusReply<Written> reply = StatusReply.success(new Written(bytes));
         if (command.durability() == Durability.SYNCED) {
@@ -527,6 +529,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         retryPending.removeIf(page -> !cache.contains(page));
         stickyHeld.keySet().removeIf(page -> !cache.contains(page) || !cache.has(page, PageFlags.HELD));
         finish.accept(step);
+        requestFlushForDurability();
         reportDirty();
         deleteIfUnused();
         startNextPass();

@@ -259,7 +259,7 @@ class InodeActorTest {
         Pending write = f.write(1, 0, filled(PAGE, 6));
         f.memory.failNext(BioOp.WRITE, Errno.EIO, 1);
         f.writeChunk();
-        await().until(() -> f.state().heldPages() == 1);
+        await().until(() -> f.state().retryPages() == 1);
         assertThat(f.state().dirtyPages()).isZero();
         f.expect(WritebackEnded.class);
 
@@ -271,7 +271,7 @@ class InodeActorTest {
         await().until(() -> write.durable().isDone());
         assertThat(InodeFixture.errno(write.durable())).isNull();
         assertThat(f.onDevice(0)).isEqualTo(filled(PAGE, 6));
-        assertThat(f.state().heldPages()).isZero();
+        assertThat(f.state().retryPages()).isZero();
     }
 
     @Test
@@ -287,7 +287,7 @@ class InodeActorTest {
         }
 
         assertThat(InodeFixture.errno(write.durable())).isEqualTo(Errno.EIO);
-        assertThat(f.state().heldPages()).isZero();
+        assertThat(f.state().retryPages()).isZero();
         assertThat(f.state().dirtyPages()).isZero();
         assertThat(f.memory.requests()).filteredOn(r -> r.op() == BioOp.WRITE).hasSize(3);
     }
