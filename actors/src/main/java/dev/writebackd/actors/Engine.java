@@ -26,7 +26,6 @@ import dev.writebackd.error.ErrnoException;
 import dev.writebackd.layout.BlockAllocator;
 import dev.writebackd.layout.BlockLayout;
 import dev.writebackd.layout.MetadataCache;
-import dev.writebackd.mpage.DirtyLimits;
 import dev.writebackd.mpage.Errseq;
 import dev.writebackd.page.DirtyLedger;
 import dev.writebackd.page.PagePool;
@@ -167,7 +166,7 @@ public final class Engine {
         MetadataCommitter commits = committer.apply(layout);
         int readaheadPages = (int) Math.max(1, settings.readahead().maxWindowBytes() / pageSize);
         EngineGuardian.Setup setup = new EngineGuardian.Setup(device, header.id().toString(),
-                settings.device().queueDepth(), settings.writeback(), pool, ledger, layout, metadataCache,
+                settings.device().queueDepth(), settings.writeback(), settings.pageCache(), pool, ledger, layout, metadataCache,
                 deviceErrseq, commits, readaheadPages);
         ActorSystem<EngineGuardian.Command> system = ActorSystem.create(EngineGuardian.create(setup), "writebackd",
                 config.withFallback(BioDispatcher.config()));
@@ -393,12 +392,9 @@ public final class Engine {
         CompletionStage<List<InodeActor.FileState>> files = states(false, askTimeout);
         CompletionStage<BioDispatcher.Stats> bios = ask(parts.bios(), BioDispatcher.GetStats::new);
         CompletionStage<CompletionActor.Stats> writes = ask(parts.completions(), CompletionActor.GetStats::new);
-        DirtyLimits limits = DirtyLimits.of(settings.pageCache().cacheBudgetBytes() / pool.pageSize(), pool.pageSize(),
-                settings.writeback().dirtyRatio(), settings.writeback().dirtyBytes(),
-                settings.writeback().dirtyBackgroundRatio(), settings.writeback().dirtyBackgroundBytes());
         return deliver(files.thenCompose(states -> bios.thenCombine(writes, (b, w) -> new EngineStats(
                 ledger.dirtyPages(), ledger.writebackPages(), ledger.heldPages(), ledger.cachedPages(),
-                limits.bgThreshPages(), limits.threshPages(), b.biosSubmitted(), w.pagesWritten(), w.writeErrors(),
+                ledger.backgroundThreshPages(), ledger.dirtyThreshPages(), b.biosSubmitted(), w.pagesWritten(), w.writeErrors(),
                 states.stream().mapToLong(InodeActor.FileState::throttledWriters).sum(), handles.size(),
                 states.size()))));
     }

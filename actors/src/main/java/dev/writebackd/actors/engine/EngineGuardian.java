@@ -6,6 +6,7 @@ import dev.writebackd.actors.io.BioDispatcher;
 import dev.writebackd.actors.persist.Namespace;
 import dev.writebackd.actors.persist.PersistenceSettings;
 import dev.writebackd.block.BlockDevice;
+import dev.writebackd.config.PageCacheSettings;
 import dev.writebackd.config.WritebackPolicy;
 import dev.writebackd.layout.MetadataCache;
 import dev.writebackd.mpage.Errseq;
@@ -22,7 +23,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * The guardian of one engine's actor system: spawns the device's bio actor, completion actor,
- * namespace and writeback coordinator at start, and an inode actor for a file the first time it is
+ * namespace and writeback coordinator (which publishes the dirty thresholds at once) at start, and an inode actor for a file the first time it is
  * used; it forgets an inode actor once it stops (a deleted file).
  */
 public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Command> {
@@ -65,6 +66,7 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
      * @param deviceId the device header's id, naming the namespace's persistence id
      * @param queueDepth device requests in flight at most
      * @param policy the writeback policy at start
+     * @param pageCache the page size and cache budget the dirty thresholds derive from
      * @param pool page memory
      * @param ledger the device's page counters
      * @param layout the block layout
@@ -73,14 +75,15 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
      * @param committer fsync's metadata commit
      * @param readaheadPages the largest readahead window in pages
      */
-    public record Setup(BlockDevice device, String deviceId, int queueDepth, WritebackPolicy policy, PagePool pool,
-            DirtyLedger ledger, SharedLayout layout, MetadataCache metadataCache, Errseq deviceErrseq,
+    public record Setup(BlockDevice device, String deviceId, int queueDepth, WritebackPolicy policy,
+            PageCacheSettings pageCache, PagePool pool, DirtyLedger ledger, SharedLayout layout, MetadataCache metadataCache, Errseq deviceErrseq,
             MetadataCommitter committer, int readaheadPages) {
         /** Validates. */
         public Setup {
             requireNonNull(device, "device");
             requireNonNull(deviceId, "deviceId");
             requireNonNull(policy, "policy");
+            requireNonNull(pageCache, "pageCache");
             requireNonNull(pool, "pool");
             requireNonNull(ledger, "ledger");
             requireNonNull(layout, "layout");
@@ -108,9 +111,8 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
                 context.spawn(CompletionActor.create(bios, setup.deviceErrseq(), setup.policy()), "completions");
         PersistenceSettings persistence = PersistenceSettings.fromConfig(context.getSystem().settings().config());
         ActorRef<Namespace.Command> namespace = context.spawn(Namespace.create(setup.deviceId(), persistence), "namespace");
-        // The writeback coordinator (the flusher) plugs in here; until it does, nothing writes back on
-        // its own and the dirty thresholds stay unpublished, so writers are never throttled.
-        ActorRef<Flushing.CoordinatorCommand> coordinator = context.spawn(Behaviors.ignore(), "coordinator");
+        ActorRef<Flushing.CoordinatorCommand> coordinator = context.spawn(WritebackCoordinator.create(setup.ledger(),
+                setup.policy(), setup.pageCache(), System::nanoTime), "coordinator");
         this.parts = new Parts(bios, completions, namespace, coordinator);
         this.context = new DeviceContext(setup.pool(), setup.ledger(), setup.layout(), setup.metadataCache(),
                 setup.deviceErrseq(), setup.committer(), bios, completions, coordinator, setup.readaheadPages(),
