@@ -25,7 +25,7 @@ class EngineErrorPoliciesTest {
     @AfterEach
     void shutDown() {
         device.heal();
-        engine.shutdown();
+        Engines.stop(engine);
     }
 
     private Handle start(String policy) {

@@ -34,7 +34,7 @@ class EngineErrorsTest {
     @AfterEach
     void shutDown() {
         device.heal();
-        engine.shutdown();
+        Engines.stop(engine);
     }
 
     private Handle open(String name) {

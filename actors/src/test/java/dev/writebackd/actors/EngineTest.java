@@ -32,7 +32,7 @@ class EngineTest {
     @AfterEach
     void shutDown() {
         device.release();
-        engine.shutdown();
+        Engines.stop(engine);
     }
 
     @Test

@@ -38,6 +38,11 @@ final class Engines {
         return Engine.start(parsed, device, journal(), committer);
     }
 
+    /** Shuts {@code engine} down and waits until it has stopped, whether or not it wrote everything back. */
+    static void stop(Engine engine) {
+        join(engine.shutdown().handle((ok, failure) -> null));
+    }
+
     /** The actor system's configuration: Pekko's in-memory test journal. */
     static Config journal() {
         return EventSourcedBehaviorTestKit.config();
