@@ -52,12 +52,12 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     public record ActiveInodes(ActorRef<Map<Long, ActorRef<InodeActor.Command>>> replyTo) implements Command {}
 
     /**
-     * File {@code inode} lost its last name: its actor drops it once no handle is open; a file
-     * without an active actor has its blocks freed at once.
+     * File {@code inode} lost its last name: its actor is no longer listed as active and drops the
+     * file once no handle is open; a file without an active actor has its blocks freed at once.
      */
     public record DeleteFile(long inode) implements Command {}
 
-    private record InodeStopped(long inode) implements Command {}
+    private record InodeStopped(long inode, ActorRef<InodeActor.Command> file) implements Command {}
 
     /**
      * The device and the thread-safe objects its actors share.
@@ -96,6 +96,7 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     private final Parts parts;
     private final DeviceContext context;
     private final Map<Long, ActorRef<InodeActor.Command>> inodes = new HashMap<>();
+    private long spawned;
 
     /** The guardian of an engine on {@code setup}'s device. */
     public static Behavior<Command> create(Setup setup) {
@@ -146,7 +147,8 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     }
 
     private Behavior<Command> onDeleteFile(DeleteFile command) {
-        ActorRef<InodeActor.Command> file = inodes.get(command.inode());
+        // Forgotten now: a nameless file needs no sync, and its actor stops once its last handle closes.
+        ActorRef<InodeActor.Command> file = inodes.remove(command.inode());
         if (file != null) {
             file.tell(InodeActor.Unlink.INSTANCE);
         } else {
@@ -156,13 +158,15 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     }
 
     private Behavior<Command> onInodeStopped(InodeStopped stopped) {
-        inodes.remove(stopped.inode());
+        inodes.remove(stopped.inode(), stopped.file());
         return this;
     }
 
     private ActorRef<InodeActor.Command> spawnInode(long inode) {
-        ActorRef<InodeActor.Command> file = getContext().spawn(InodeActor.create(inode, context), "inode-" + inode);
-        getContext().watchWith(file, new InodeStopped(inode));
+        // Numbered: an open racing an unlink may need a new actor while the old one is still stopping.
+        ActorRef<InodeActor.Command> file =
+                getContext().spawn(InodeActor.create(inode, context), "inode-" + inode + "-" + ++spawned);
+        getContext().watchWith(file, new InodeStopped(inode, file));
         return file;
     }
 }
