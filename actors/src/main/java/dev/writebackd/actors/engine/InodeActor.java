@@ -2,7 +2,6 @@ package dev.writebackd.actors.engine;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.writebackd.actors.engine.FailedWritePolicy.Verdict;
 import dev.writebackd.actors.io.BioDispatcher;
 import dev.writebackd.actors.io.BioResult;
 import dev.writebackd.block.Bio;
@@ -13,8 +12,6 @@ import dev.writebackd.config.Durability;
 import dev.writebackd.error.Errno;
 import dev.writebackd.error.ErrnoException;
 import dev.writebackd.layout.MetadataBuffers;
-import dev.writebackd.mpage.BandwidthEstimator;
-import dev.writebackd.mpage.DirtyLimits;
 import dev.writebackd.mpage.Errseq;
 import dev.writebackd.mpage.ErrseqCursor;
 import dev.writebackd.mpage.FileReads;
@@ -41,8 +38,8 @@ import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
@@ -188,8 +185,19 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         }
     }
 
-    /** An fsync (with its handle) or a sync (handle -1, never reports errors). */
-    private record SyncJob(long handleId, ActorRef<StatusReply<Done>> fsyncReplyTo, ActorRef<Done> syncReplyTo) {
+    /** An fsync (with its handle) or a sync (handle -1, never reports errors), after its pass. */
+    private static final class SyncJob {
+        final long handleId;
+        final ActorRef<StatusReply<Done>> fsyncReplyTo;
+        final ActorRef<Done> syncReplyTo;
+        boolean mapBlocksWritten;
+
+        SyncJob(long handleId, ActorRef<StatusReply<Done>> fsyncReplyTo, ActorRef<Done> syncReplyTo) {
+            this.handleId = handleId;
+            this.fsyncReplyTo = fsyncReplyTo;
+            this.syncReplyTo = syncReplyTo;
+        }
+
         boolean isFsync() {
             return fsyncReplyTo != null;
         }
@@ -218,9 +226,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     private final Deque<PassJob> passes = new ArrayDeque<>();
     private final Map<Bio, SyncJob> fsyncFlushes = new IdentityHashMap<>();
     private final Map<SyncJob, List<DurabilityTracker.Ticket>> flushTickets = new IdentityHashMap<>();
-    private final Map<Long, Verdict> failedPages = new HashMap<>();
-    private final Set<Long> retryPending = new HashSet<>();
-    private final Map<Long, Errno> stickyHeld = new TreeMap<>();
+    private final FailedPages failedPages;
     private final Map<Long, Throttled> throttled = new HashMap<>();
     private final Set<Long> metadataReads = new HashSet<>();
 
@@ -258,6 +264,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         this.cache = new PageCache(inode, device.pool(), device.ledger(), device.layout().blockSize());
         this.reads = new FileReads(cache, device.layout());
         this.metadata = device.layout().metadataBuffers();
+        this.failedPages = new FailedPages(cache, durability);
         this.writePages = context.messageAdapter(Flushing.WritePages.class, WritePagesReceived::new);
         this.io = context.messageAdapter(BioDispatcher.Completed.class, IoCompleted::new);
         this.flushed = context.messageAdapter(CompletionActor.Flushed.class, FlushedReceived::new);
@@ -297,7 +304,8 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
             return this;
         }
         handles.put(command.handleId(), new OpenFile(ErrseqCursor.open(errseq),
-                ErrseqCursor.open(device.deviceErrseq()), new ReadaheadWindow(device.readaheadPages()), bandwidth()));
+                ErrseqCursor.open(device.deviceErrseq()), new ReadaheadWindow(device.readaheadPages()),
+                WriterThrottle.bandwidth(device.ledger(), device.pageSize())));
         command.replyTo().tell(StatusReply.success(Done.getInstance()));
         return next();
     }
@@ -341,7 +349,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
 
     private Behavior<Command> onGetState(GetState command) {
         command.replyTo().tell(new FileState(inode, cache.size(), cache.cachedPages(), cache.dirtyPages(),
-                cache.writebackPages(), stickyHeld.size(), retryPending.size(), throttled.size(),
+                cache.writebackPages(), failedPages.held(), failedPages.retrying(), throttled.size(),
                 command.withRanges() ? notClean() : List.of()));
         return this;
     }
@@ -423,18 +431,17 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
 
     /** Answers a writer that dirtied {@code pages} now or later, as the throttle decides. */
     private void throttle(OpenFile handle, long pages, Runnable answer) {
-        if (device.ledger().dirtyThreshPages() == Long.MAX_VALUE) {
+        if (!WriterThrottle.active(device.ledger())) {
             answer.run(); // no thresholds published yet: nothing to throttle against
             return;
         }
-        handle.writer = handle.writer.dirtied(pages).withBaseRate(bandwidth());
+        handle.writer = handle.writer.dirtied(pages).withBaseRate(WriterThrottle.bandwidth(device.ledger(),
+                device.pageSize()));
         decide(handle, answer);
     }
 
     private void decide(OpenFile handle, Runnable answer) {
-        DirtyLimits limits = new DirtyLimits(device.ledger().dirtyThreshPages(), device.ledger().backgroundThreshPages());
-        long dirty = device.ledger().dirtyPages() + device.ledger().writebackPages();
-        Throttle.Decision decision = Throttle.decide(dirty, limits, bandwidth(), handle.writer);
+        Throttle.Decision decision = WriterThrottle.decide(device.ledger(), device.pageSize(), handle.writer);
         handle.writer = decision.next();
         boolean waiting = decision.action() == Throttle.Action.WAIT_FOR_LIMIT;
         if (decision.wakeFlusher() && (!aboveBackground || waiting)) {
@@ -460,11 +467,6 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
             }
         }
         return this;
-    }
-
-    private long bandwidth() {
-        long measured = device.ledger().bandwidthPagesPerSec();
-        return measured > 0 ? measured : BandwidthEstimator.INITIAL_BYTES_PER_SECOND / device.pageSize();
     }
 
     // ---- page operations that wait for the device ----------------------------------------------
@@ -525,9 +527,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     private void truncated(ReadStep step, Consumer<ReadStep> finish) {
         truncating = false;
         durability.discardMissing(cache);
-        failedPages.keySet().removeIf(page -> !cache.contains(page));
-        retryPending.removeIf(page -> !cache.contains(page));
-        stickyHeld.keySet().removeIf(page -> !cache.contains(page) || !cache.has(page, PageFlags.HELD));
+        failedPages.forgetMissing();
         finish.accept(step);
         requestFlushForDurability();
         reportDirty();
@@ -650,33 +650,58 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
 
     // ---- fsync and sync after the pass (E1, E6) ------------------------------------------------
 
-    /** Every write of the file in flight when the pass ended has completed. */
+    /** Every write of the file in flight when the pass (or the map-block writes) ended has completed. */
     private void writebackWaited(SyncJob job) {
+        if (!job.mapBlocksWritten && writeMapBlocks(job)) {
+            return; // comes back here once they are written
+        }
         if (!job.isFsync()) {
-            job.syncReplyTo().tell(Done.getInstance());
+            job.syncReplyTo.tell(Done.getInstance());
             return;
         }
-        OpenFile handle = handles.get(job.handleId());
+        OpenFile handle = handles.get(job.handleId);
         if (handle == null) {
-            job.fsyncReplyTo().tell(StatusReply.error(badHandle(job.handleId())));
+            job.fsyncReplyTo.tell(StatusReply.error(badHandle(job.handleId)));
             return;
         }
         Errno unseen = handle.fileErrors.checkAndAdvance(); // E3, E4: once per handle
         if (unseen != null) {
-            job.fsyncReplyTo().tell(StatusReply.error(new ErrnoException(unseen, "writeback of the file failed")));
+            job.fsyncReplyTo.tell(StatusReply.error(new ErrnoException(unseen, "writeback of the file failed")));
             return;
         }
-        stickyHeld.keySet().removeIf(page -> !cache.contains(page) || !cache.has(page, PageFlags.HELD)); // rewritten
-        if (!stickyHeld.isEmpty()) {
-            Map.Entry<Long, Errno> held = stickyHeld.entrySet().iterator().next();
-            job.fsyncReplyTo().tell(StatusReply.error(new ErrnoException(held.getValue(), stickyHeld.size()
-                    + " pages failed to write and are held, first page " + held.getKey())));
+        Optional<Map.Entry<Long, Errno>> held = failedPages.firstHeld();
+        if (held.isPresent()) {
+            job.fsyncReplyTo.tell(StatusReply.error(new ErrnoException(held.get().getValue(), failedPages.held()
+                    + " pages failed to write and are held, the first at byte " + held.get().getKey() * cache.pageSize())));
             return;
         }
         Bio flush = Bio.flush(Set.of(BioFlag.SYNC));
         fsyncFlushes.put(flush, job);
         flushTickets.put(job, durability.takeWritten());
         device.bios().tell(new BioDispatcher.Submit(List.of(flush), io));
+    }
+
+    /**
+     * ext2's fsync writes the dirty map blocks after the data and waits for them, before the flush
+     * (DESIGN "Persistence"); their errors are the file's. The metadata cache is the device's, so
+     * every dirty map block goes, not only this file's.
+     *
+     * @return {@code true} if writes are in flight and the job waits for them
+     */
+    private boolean writeMapBlocks(SyncJob job) {
+        job.mapBlocksWritten = true;
+        if (device.metadataCache() == null) {
+            return false;
+        }
+        List<SubmittedBio> writes = new ArrayList<>();
+        for (long block : device.metadataCache().dirtyBlocks()) {
+            Bio bio = device.metadataCache().writeIfDirty(block);
+            if (bio != null) {
+                writes.add(SubmittedBio.metadata(bio));
+            }
+        }
+        submitWrites(writes);
+        return !waits.await(job); // also the boundary map blocks written behind the data meanwhile (W9)
     }
 
     private void fsyncFlushed(SyncJob job, Errno error) {
@@ -693,7 +718,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
             getContext().getLog().warn("Metadata commit of inode {} failed", inode, done.failure());
             fsyncFailed(done.job(), "committing the file's metadata failed");
         } else {
-            done.job().fsyncReplyTo().tell(StatusReply.success(Done.getInstance()));
+            done.job().fsyncReplyTo.tell(StatusReply.success(Done.getInstance()));
         }
         return this;
     }
@@ -702,21 +727,16 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     private void fsyncFailed(SyncJob job, String why) {
         errseq.set(Errno.EIO);
         device.deviceErrseq().set(Errno.EIO);
-        OpenFile handle = handles.get(job.handleId());
+        OpenFile handle = handles.get(job.handleId);
         if (handle != null) {
             handle.fileErrors.checkAndAdvance(); // reported to this caller now, so not again
         }
-        job.fsyncReplyTo().tell(StatusReply.error(new ErrnoException(Errno.EIO, why)));
+        job.fsyncReplyTo.tell(StatusReply.error(new ErrnoException(Errno.EIO, why)));
     }
 
     /** Pages waiting for a {@code redirty} retry are written now: fsync, sync and shutdown don't wait for backoffs. */
     private void retryNow() {
-        for (long page : retryPending) {
-            if (cache.contains(page) && cache.has(page, PageFlags.HELD)) {
-                cache.markDirty(page);
-            }
-        }
-        retryPending.clear();
+        failedPages.retryNow();
         reportDirty();
     }
 
@@ -728,9 +748,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         List<Long> retries = new ArrayList<>();
         Duration retryAfter = Duration.ZERO;
         for (CompletionActor.EndedWrite write : message.ended().writes()) {
-            for (Verdict verdict : write.verdicts()) {
-                failedPages.put(verdict.page(), verdict);
-            }
+            failedPages.failed(write.verdicts());
             WriteCompletion.Completed completed = WriteCompletion.complete(cache, metadata, write.bio(), write.error());
             if (completed.boundaryWrite() != null) {
                 submitWrites(List.of(completed.boundaryWrite())); // W9, B7: behind its data
@@ -739,11 +757,10 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
                 long page = segment.pageIndex();
                 if (page != Segment.NO_PAGE && cache.contains(page) && !cache.has(page, PageFlags.WRITEBACK)) {
                     ended++;
-                    Verdict verdict = pageEnded(page);
-                    if (verdict != null && verdict.action() == FailedWritePolicy.Action.RETRY
-                            && retryPending.contains(page)) {
+                    Optional<Duration> backoff = failedPages.ended(page);
+                    if (backoff.isPresent()) {
                         retries.add(page);
-                        retryAfter = verdict.retryAfter().compareTo(retryAfter) > 0 ? verdict.retryAfter() : retryAfter;
+                        retryAfter = backoff.get().compareTo(retryAfter) > 0 ? backoff.get() : retryAfter;
                     }
                 }
             }
@@ -763,41 +780,8 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         return next();
     }
 
-    /** Page {@code page}'s writeback ended: applies the error policy's verdict, if it failed. */
-    private Verdict pageEnded(long page) {
-        Verdict verdict = failedPages.remove(page);
-        if (verdict == null) {
-            durability.ended(page, null, false, 0);
-            return null;
-        }
-        // A page rewritten while its write was in flight is dirty again: the newer copy goes out.
-        boolean rewritten = cache.has(page, PageFlags.DIRTY);
-        switch (verdict.action()) {
-            case HOLD -> {
-                if (!rewritten) {
-                    cache.hold(page);
-                    stickyHeld.put(page, verdict.error());
-                }
-                durability.ended(page, verdict.error(), false, 0);
-            }
-            case RETRY -> {
-                if (!rewritten) {
-                    cache.hold(page); // kept out of writeback until its backoff is over
-                    retryPending.add(page);
-                }
-                durability.ended(page, verdict.error(), true, cache.slot(page));
-            }
-            default -> durability.ended(page, verdict.error(), false, 0); // E5: clean, uptodate, lost
-        }
-        return verdict;
-    }
-
     private Behavior<Command> onRetryDue(RetryDue due) {
-        for (long page : due.pages()) {
-            if (retryPending.remove(page) && cache.contains(page) && cache.has(page, PageFlags.HELD)) {
-                cache.markDirty(page);
-            }
-        }
+        failedPages.retryDue(due.pages());
         reportDirty();
         return this;
     }
