@@ -21,18 +21,14 @@ import dev.writebackd.mpage.SubmittedBio;
 import dev.writebackd.mpage.SyncMode;
 import dev.writebackd.mpage.Throttle;
 import dev.writebackd.mpage.WriteCompletion;
-import dev.writebackd.mpage.WriteNeed;
 import dev.writebackd.mpage.WritePagesReply;
 import dev.writebackd.mpage.WritePagesRequest;
-import dev.writebackd.mpage.WritebackPass;
 import dev.writebackd.mpage.WritebackReason;
 import dev.writebackd.page.PageCache;
 import dev.writebackd.page.PageFlags;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -203,16 +199,13 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         }
     }
 
-    /** A writeback pass to run; {@code origin} is a {@link Flushing.WritePages}, a {@link SyncJob} or null. */
-    private record PassJob(WritePagesRequest request, Object origin) {}
-
     /** A writer whose answer the throttle delays. */
     private record Throttled(OpenFile handle, Runnable answer, boolean decideAgain) {}
 
     private final long inode;
     private final DeviceContext device;
     private final TimerScheduler<Command> timers;
-    private final StashBuffer<Command> stash;
+    private final OrderedStash<Command> stash;
     private final PageCache cache;
     private final FileReads reads;
     private final MetadataBuffers metadata;
@@ -223,16 +216,14 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     private final Map<Long, OpenFile> handles = new HashMap<>();
     private final DurabilityTracker durability = new DurabilityTracker();
     private final WritebackWaits<SyncJob> waits = new WritebackWaits<>();
-    private final Deque<PassJob> passes = new ArrayDeque<>();
+    /** Passes asked for by a {@link Flushing.WritePages}, a {@link SyncJob}, or nobody (a synced write). */
+    private final PassRunner<Object> passes;
     private final Map<Bio, SyncJob> fsyncFlushes = new IdentityHashMap<>();
     private final Map<SyncJob, List<DurabilityTracker.Ticket>> flushTickets = new IdentityHashMap<>();
     private final FailedPages failedPages;
     private final Map<Long, Throttled> throttled = new HashMap<>();
     private final Set<Long> metadataReads = new HashSet<>();
 
-    private WritebackPass pass;
-    private PassJob passJob;
-    private WriteNeed passNeed;
     private PageOps.Op op;
     private Consumer<ReadStep> opFinish;
     private boolean truncating;
@@ -242,9 +233,6 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     private boolean aboveBackground;
     private boolean unlinked;
     private boolean stopping;
-    private boolean unstashWanted;
-    private boolean unstashing;
-    private boolean restashing;
     private long nextTimerKey;
 
     /** The actor of file {@code inode} on {@code device}; it registers with the completion actor at once. */
@@ -260,11 +248,12 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         this.inode = inode;
         this.device = device;
         this.timers = timers;
-        this.stash = stash;
+        this.stash = new OrderedStash<>(stash, "inode " + inode);
         this.cache = new PageCache(inode, device.pool(), device.ledger(), device.layout().blockSize());
         this.reads = new FileReads(cache, device.layout());
         this.metadata = device.layout().metadataBuffers();
         this.failedPages = new FailedPages(cache, durability);
+        this.passes = new PassRunner<>(cache, device.layout(), metadata, device.maxBioSegments(), new PassIo());
         this.writePages = context.messageAdapter(Flushing.WritePages.class, WritePagesReceived::new);
         this.io = context.messageAdapter(BioDispatcher.Completed.class, IoCompleted::new);
         this.flushed = context.messageAdapter(CompletionActor.Flushed.class, FlushedReceived::new);
@@ -392,8 +381,8 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         if (command.durability() == Durability.SYNCED) {
             // O_DSYNC: write these pages back now; answer once the durable future settles.
             long first = command.data().firstPage();
-            enqueuePass(new PassJob(new WritePagesRequest(SyncMode.ALL, WritePagesRequest.UNLIMITED, first,
-                    first + command.data().chunks() - 1, false, WritebackReason.FSYNC, true), null));
+            passes.enqueue(new WritePagesRequest(SyncMode.ALL, WritePagesRequest.UNLIMITED, first,
+                    first + command.data().chunks() - 1, false, WritebackReason.FSYNC, true), null);
             command.durable().whenComplete((ok, failure) -> command.replyTo().tell(failure == null ? reply
                     : StatusReply.error(failure)));
             return;
@@ -497,7 +486,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
                 Consumer<ReadStep> finish = opFinish;
                 op = null;
                 opFinish = null;
-                unstashWanted = true;
+                stash.wantReplay();
                 finish.accept(step);
                 startTruncateIfIdle();
             }
@@ -507,12 +496,13 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     /** Truncates once no pass and no other page operation is in progress; everything else waits (stash). */
     private void requestTruncate(long size, Consumer<ReadStep> finish) {
         truncating = true;
+        passes.hold();
         pendingTruncate = new PendingTruncate(size, finish);
         startTruncateIfIdle();
     }
 
     private void startTruncateIfIdle() {
-        if (pendingTruncate == null || pass != null || op != null) {
+        if (pendingTruncate == null || passes.running() || op != null) {
             return;
         }
         PendingTruncate truncate = pendingTruncate;
@@ -532,7 +522,9 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         requestFlushForDurability();
         reportDirty();
         deleteIfUnused();
-        startNextPass();
+        if (!truncating) {
+            passes.release();
+        }
     }
 
     // ---- writeback passes ----------------------------------------------------------------------
@@ -541,7 +533,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         if (deferred(message)) {
             return this;
         }
-        enqueuePass(new PassJob(message.command().request(), message.command()));
+        passes.enqueue(message.command().request(), message.command());
         return next();
     }
 
@@ -554,8 +546,8 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
             return next();
         }
         retryNow();
-        enqueuePass(new PassJob(WritePagesRequest.syncAll(WritebackReason.FSYNC),
-                new SyncJob(command.handleId(), command.replyTo(), null)));
+        passes.enqueue(WritePagesRequest.syncAll(WritebackReason.FSYNC),
+                new SyncJob(command.handleId(), command.replyTo(), null));
         return next();
     }
 
@@ -564,80 +556,51 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
             return this;
         }
         retryNow();
-        enqueuePass(new PassJob(WritePagesRequest.syncAll(WritebackReason.SYNC), new SyncJob(-1, null, command.replyTo())));
+        passes.enqueue(WritePagesRequest.syncAll(WritebackReason.SYNC), new SyncJob(-1, null, command.replyTo()));
         return next();
     }
 
-    private void enqueuePass(PassJob job) {
-        passes.addLast(job);
-        startNextPass();
-    }
+    /** The pass runner's view of this actor. */
+    private final class PassIo implements PassRunner.Io<Object> {
+        @Override
+        public void submit(List<SubmittedBio> bios) {
+            submitWrites(bios);
+        }
 
-    private void startNextPass() {
-        while (pass == null && !passes.isEmpty() && !truncating) {
-            PassJob job = passes.pollFirst();
-            passJob = job;
-            pass = new WritebackPass(cache, device.layout(), metadata, job.request(), device.maxBioSegments());
-            runPass();
+        @Override
+        public void errors(List<Errno> errors) {
+            recordErrors(errors);
         }
-    }
 
-    /** Steps the pass until it needs to wait or is done (W11: one submit per step). */
-    private void runPass() {
-        while (pass != null) {
-            WritebackPass.Step step = pass.step();
-            submitWrites(step.bios());
-            recordErrors(step.errors());
-            if (step.isDone()) {
-                PassJob done = passJob;
-                pass = null;
-                passJob = null;
-                passDone(done, step.reply());
-                return;
-            }
-            if (!meetPassNeed(step.need())) {
-                passNeed = step.need();
-                return;
-            }
+        @Override
+        public boolean metadataReady(long block) {
+            return readMetadata(block);
         }
-    }
 
-    /** Meets a pass's need at once if it can; {@code false} if the pass must wait. */
-    private boolean meetPassNeed(WriteNeed need) {
-        if (need instanceof WriteNeed.WaitForWriteback wait) {
-            return !cache.has(wait.pageIndex(), PageFlags.WRITEBACK);
-        }
-        if (need instanceof WriteNeed.ReadMetadata read) {
-            return readMetadata(read.block());
-        }
-        if (need instanceof WriteNeed.WaitForMetadataWrite write) {
-            if (device.metadataCache() == null || !device.metadataCache().isWriteInFlight(write.block())) {
+        @Override
+        public boolean metadataWriteDone(long block) {
+            if (device.metadataCache() == null || !device.metadataCache().isWriteInFlight(block)) {
                 return true;
             }
             timers.startSingleTimer(MetadataPoll.INSTANCE, METADATA_POLL);
             return false;
         }
-        throw new IllegalStateException("a writeback pass cannot need " + need);
-    }
 
-    private void resumePass() {
-        if (pass != null && passNeed != null && meetPassNeed(passNeed)) {
-            passNeed = null;
-            runPass();
-            startNextPass();
+        @Override
+        public void done(Object origin, WritePagesReply reply) {
+            passDone(origin, reply);
         }
     }
 
-    private void passDone(PassJob job, WritePagesReply reply) {
-        if (job.origin() instanceof Flushing.WritePages chunk) {
+    private void passDone(Object origin, WritePagesReply reply) {
+        if (origin instanceof Flushing.WritePages chunk) {
             chunk.replyTo().tell(new Flushing.ChunkWritten(inode, reply));
-        } else if (job.origin() instanceof SyncJob sync && waits.await(sync)) {
+        } else if (origin instanceof SyncJob sync && waits.await(sync)) {
             writebackWaited(sync);
         }
         reportDirty();
-        unstashWanted = true;
+        stash.wantReplay();
         startTruncateIfIdle();
-        startNextPass();
     }
 
     private void recordErrors(List<Errno> errors) {
@@ -774,7 +737,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         }
         waited.forEach(this::writebackWaited);
         requestFlushForDurability();
-        resumePass();
+        passes.resume();
         runOp();
         reportDirty();
         return next();
@@ -818,7 +781,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
                 reads.complete(bio, result.error());
             }
         }
-        resumePass();
+        passes.resume();
         runOp();
         return next();
     }
@@ -866,7 +829,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     }
 
     private Behavior<Command> onMetadataPoll(MetadataPoll poll) {
-        resumePass();
+        passes.resume();
         runOp();
         return next();
     }
@@ -879,7 +842,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         if (dirty && !dirtyReported) {
             dirtyReported = true;
             device.coordinator().tell(new Flushing.InodeDirtied(inode, writePages));
-        } else if (!dirty && dirtyReported && pass == null) {
+        } else if (!dirty && dirtyReported && !passes.running()) {
             dirtyReported = false;
             device.coordinator().tell(new Flushing.InodeClean(inode));
         }
@@ -934,16 +897,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
      */
     private boolean deferred(Command command) {
         boolean pageOp = command instanceof Write || command instanceof Read || command instanceof Truncate;
-        boolean blocked = truncating || (pageOp && op != null);
-        if (blocked || restashing || (!unstashing && !stash.isEmpty())) {
-            if (stash.isFull()) {
-                throw new IllegalStateException("inode " + inode + " has " + STASH_CAPACITY + " commands waiting");
-            }
-            stash.stash(command);
-            restashing |= unstashing;
-            return true;
-        }
-        return false;
+        return stash.defer(command, truncating || (pageOp && op != null));
     }
 
     private Behavior<Command> next() {
@@ -951,18 +905,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
             stash.forEach(this::refuse);
             return Behaviors.stopped();
         }
-        if (!unstashWanted || unstashing || stash.isEmpty()) {
-            return this;
-        }
-        unstashWanted = false;
-        unstashing = true;
-        restashing = false;
-        try {
-            return stash.unstashAll(this);
-        } finally {
-            unstashing = false;
-            restashing = false;
-        }
+        return stash.replay(this);
     }
 
     /** Answers a command that reached a deleted file. */
