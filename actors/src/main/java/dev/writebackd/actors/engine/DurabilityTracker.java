@@ -166,6 +166,11 @@ final class DurabilityTracker {
         written = new ArrayList<>();
     }
 
+    /** Fails {@code tickets}, taken earlier for a flush whose answer will not come, with {@code error}. */
+    static void abandon(List<Ticket> tickets, Errno error, String why) {
+        tickets.forEach(ticket -> fail(ticket, error, why));
+    }
+
     /** Whether some tickets have all their pages written and wait for a flush. */
     boolean hasWritten() {
         return !written.isEmpty();

@@ -883,6 +883,9 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         requestTruncate(0, step -> {
             device.layout().deleteFile(inode);
             durability.failAll(Errno.ENOENT, "the file was deleted");
+            if (autoFlush != null) {
+                DurabilityTracker.abandon(autoFlush, Errno.ENOENT, "the file was deleted");
+            }
             device.completions().tell(new CompletionActor.Unregister(inode));
             if (dirtyReported) {
                 device.coordinator().tell(new Flushing.InodeClean(inode));

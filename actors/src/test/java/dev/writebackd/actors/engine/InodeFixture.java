@@ -226,12 +226,4 @@ final class InodeFixture {
         }
         return memory.readBytes(mapped.physicalBlock() * layout.blockSize(), PAGE);
     }
-
-    static ErrorPolicy linux() {
-        return ErrorPolicy.LINUX;
-    }
-
-    static Errno eio() {
-        return Errno.EIO;
-    }
 }
