@@ -62,10 +62,4 @@ public record DeviceContext(
     public int pageSize() {
         return pool.pageSize();
     }
-
-    /** This context with another coordinator (the engine wires the real one once it runs). */
-    public DeviceContext withCoordinator(ActorRef<Flushing.CoordinatorCommand> other) {
-        return new DeviceContext(pool, ledger, layout, metadataCache, deviceErrseq, committer, bios, completions,
-                other, readaheadPages, maxBioSegments);
-    }
 }
