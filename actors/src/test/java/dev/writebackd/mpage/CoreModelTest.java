@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * completed at once or held and completed out of order. A failure names the run to replay.
  */
 class CoreModelTest {
-    private static final int OPS = 500;
+    private static final int OPS = 400;
     private static final long[] SEEDS = {1, 2, 3, 4};
 
     static Stream<Arguments> runs() {

@@ -31,7 +31,7 @@ final class ModelRun {
     private static final int CHECKPOINT_EVERY = 80;
     private static final int LOG_LINES = 60;
     /** Files grow past this only by the rare far writes. */
-    private static final long SOFT_CAP = 768 << 10;
+    private static final long SOFT_CAP = 512 << 10;
 
     final String layout;
     final int blockSize;
