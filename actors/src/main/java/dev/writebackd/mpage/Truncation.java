@@ -114,7 +114,11 @@ public final class Truncation {
     /**
      * Zeroes the cached page holding byte {@code size} from there to its end. On a shrink (U1) its
      * buffers wholly past {@code size} forget their blocks, which U3 frees, and the block cut by
-     * {@code size} is dirtied so its tail is zeroed on the device too.
+     * {@code size} is dirtied so its tail is zeroed on the device too. A page without buffers gets
+     * them first if blocks of it lie wholly past {@code size} and it is to be written, as
+     * {@code block_truncate_page} and {@code block_invalidate_folio} leave it: only the cut block
+     * (and what was dirty before it) is written, so those blocks stay a hole if the file grows again
+     * before writeback (U4).
      */
     private void zeroTail(long size, boolean shrink) {
         int offset = (int) (size % cache.pageSize());
@@ -127,21 +131,30 @@ public final class Truncation {
             return;
         }
         int blockSize = cache.blockSize();
+        int firstGone = (offset + blockSize - 1) / blockSize;
+        boolean cutsBlock = offset % blockSize != 0;
         long[] buffers = cache.buffers(index);
+        boolean created = false;
+        if (buffers == null && firstGone < cache.blocksPerPage() && (cutsBlock || cache.has(index, PageFlags.DIRTY))) {
+            long state = (cache.has(index, PageFlags.UPTODATE) ? BufferState.UPTODATE : 0)
+                    | (cache.has(index, PageFlags.DIRTY) ? BufferState.DIRTY : 0);
+            buffers = cache.createBuffers(index, state);
+            created = true;
+        }
         if (buffers != null) {
-            int firstGone = (offset + blockSize - 1) / blockSize;
             for (int j = firstGone; j < buffers.length; j++) {
                 long gone = BufferState.MAPPED | BufferState.DIRTY | BufferState.NEW | BufferState.BOUNDARY;
                 buffers[j] = BufferState.withBlock(buffers[j] & ~gone, 0);
             }
         }
-        if (offset % blockSize == 0) {
+        if (!cutsBlock) {
             return; // no block is cut: nothing on the device needs zeroing
         }
         int cut = offset / blockSize;
         if (buffers == null) {
             cache.markDirty(index);
-        } else if (BufferState.has(buffers[cut], BufferState.MAPPED)) {
+        } else if (created || BufferState.has(buffers[cut], BufferState.MAPPED)) {
+            // New buffers do not know whether the cut block is mapped: the writer maps it.
             buffers[cut] |= BufferState.DIRTY;
             cache.markDirty(index);
         }
