@@ -114,11 +114,12 @@ public final class Truncation {
     /**
      * Zeroes the cached page holding byte {@code size} from there to its end. On a shrink (U1) its
      * buffers wholly past {@code size} forget their blocks, which U3 frees, and the block cut by
-     * {@code size} is dirtied so its tail is zeroed on the device too. A page without buffers gets
-     * them first if blocks of it lie wholly past {@code size} and it is to be written, as
-     * {@code block_truncate_page} and {@code block_invalidate_folio} leave it: only the cut block
-     * (and what was dirty before it) is written, so those blocks stay a hole if the file grows again
-     * before writeback (U4).
+     * {@code size} is dirtied so its tail is zeroed on the device too. A page without buffers that
+     * is to be written gets them first if blocks of it lie wholly past {@code size}, as
+     * {@code block_invalidate_folio} leaves it: its blocks before {@code size} dirty (unmapped: the
+     * writer maps them, as it would the whole page), those past it clean and unmapped, holes once U3
+     * freed them, which stay holes if the file grows again before writeback (U4). A clean unmapped
+     * buffer always means a hole: the cut block of a page with buffers is dirtied only if mapped.
      */
     private void zeroTail(long size, boolean shrink) {
         int offset = (int) (size % cache.pageSize());
@@ -134,12 +135,10 @@ public final class Truncation {
         int firstGone = (offset + blockSize - 1) / blockSize;
         boolean cutsBlock = offset % blockSize != 0;
         long[] buffers = cache.buffers(index);
-        boolean created = false;
         if (buffers == null && firstGone < cache.blocksPerPage() && (cutsBlock || cache.has(index, PageFlags.DIRTY))) {
-            long state = (cache.has(index, PageFlags.UPTODATE) ? BufferState.UPTODATE : 0)
-                    | (cache.has(index, PageFlags.DIRTY) ? BufferState.DIRTY : 0);
-            buffers = cache.createBuffers(index, state);
-            created = true;
+            long uptodate = cache.has(index, PageFlags.UPTODATE) ? BufferState.UPTODATE : 0;
+            buffers = cache.createBuffers(index, uptodate | BufferState.DIRTY);
+            cache.markDirty(index);
         }
         if (buffers != null) {
             for (int j = firstGone; j < buffers.length; j++) {
@@ -153,8 +152,7 @@ public final class Truncation {
         int cut = offset / blockSize;
         if (buffers == null) {
             cache.markDirty(index);
-        } else if (created || BufferState.has(buffers[cut], BufferState.MAPPED)) {
-            // New buffers do not know whether the cut block is mapped: the writer maps it.
+        } else if (BufferState.has(buffers[cut], BufferState.MAPPED)) {
             buffers[cut] |= BufferState.DIRTY;
             cache.markDirty(index);
         }

@@ -70,8 +70,8 @@ class TruncationTest {
 
     @ParameterizedTest(name = "block {0}")
     @ValueSource(ints = {512, 1024, 2048})
-    @DisplayName("U1 U4 a shrink dirties only the cut block of a page without buffers: growing again before writeback allocates nothing past it")
-    void shrinkThenGrowWritesOnlyTheCutBlock(int blockSize) {
+    @DisplayName("U1 U4 a shrink leaves the blocks past the cut of a page without buffers clean: growing again before writeback allocates nothing past it")
+    void shrinkThenGrowAllocatesNothingPastTheCut(int blockSize) {
         Harness h = cleanFile(blockSize, 3);
         long size = PAGE + 1500;
 
@@ -83,8 +83,25 @@ class TruncationTest {
 
         long keep = (size + blockSize - 1) / blockSize;
         assertThat(h.mapper.createdBlocks()).as("blocks mapped for writing").allSatisfy(b -> assertThat(b).isLessThan(keep));
-        assertThat(h.shapes()).containsExactly(h.blockBio(1, 1500 / blockSize, Harness.SYNC));
         assertThat(h.mapper.map(Harness.INODE, keep, 1, false)).isInstanceOf(dev.writebackd.layout.MapResult.Hole.class);
+    }
+
+    @ParameterizedTest(name = "block {0}")
+    @ValueSource(ints = {512, 1024, 2048})
+    @DisplayName("U1 a second shrink into an earlier block of the same page zeroes that block's tail on the device too")
+    void secondShrinkIntoTheSamePage(int blockSize) {
+        Harness h = cleanFile(blockSize, 3);
+
+        truncate(h, PAGE + blockSize + 100);
+        truncate(h, PAGE + 100);
+        truncate(h, 3L * PAGE);
+        h.pass(Harness.all());
+        h.completeAll();
+
+        byte[] cut = h.disk(h.mapper.physical(h.blocksPerPage));
+        for (int i = 0; i < blockSize; i++) {
+            assertThat(cut[i]).as("byte %d of the cut block on the device", i).isEqualTo((byte) (i < 100 ? 0x11 : 0));
+        }
     }
 
     @ParameterizedTest(name = "block {0}")
