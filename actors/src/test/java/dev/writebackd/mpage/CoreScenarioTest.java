@@ -100,6 +100,26 @@ class CoreScenarioTest {
         assertThat(d.read(f, 0, 3 * PAGE)).isEqualTo(Arrays.copyOf(Arrays.copyOf(bytes, (int) cut), 3 * PAGE));
     }
 
+    @ParameterizedTest(name = "{0} layout, {1}-byte blocks")
+    @MethodSource("layoutsAndBlockSizes")
+    @DisplayName("U1 U4 two shrinks into one uncached page, then a grow: no stale byte comes back from the device")
+    void twoShrinksIntoOnePageThenGrow(String layout, int blockSize) {
+        CoreDriver d = CoreDriver.onLayout(layout, blockSize, 16L << 20, Completion.AT_ONCE, Bio.MAX_SEGMENTS);
+        File f = d.addFile(11);
+        byte[] bytes = pattern(3 * PAGE, 6);
+        d.write(f, 0, bytes);
+        d.sync();
+        d.dropCaches();
+
+        d.truncate(f, PAGE + 2L * blockSize + 100);
+        d.truncate(f, PAGE + 100);
+        d.truncate(f, 3L * PAGE);
+
+        d.sync();
+        d.dropCaches();
+        assertThat(d.read(f, 0, 3 * PAGE)).isEqualTo(Arrays.copyOf(Arrays.copyOf(bytes, PAGE + 100), 3 * PAGE));
+    }
+
     @ParameterizedTest(name = "{0}-byte blocks")
     @ValueSource(ints = {512, 1024, 2048, 4096})
     @DisplayName("U3 X1 a file truncated out of ext2's double-indirect tree while its map blocks are cold keeps its head and frees every other block")
