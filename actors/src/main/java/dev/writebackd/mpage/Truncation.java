@@ -114,7 +114,12 @@ public final class Truncation {
     /**
      * Zeroes the cached page holding byte {@code size} from there to its end. On a shrink (U1) its
      * buffers wholly past {@code size} forget their blocks, which U3 frees, and the block cut by
-     * {@code size} is dirtied so its tail is zeroed on the device too.
+     * {@code size} is dirtied so its tail is zeroed on the device too. A page without buffers that
+     * is to be written gets them first if blocks of it lie wholly past {@code size}, as
+     * {@code block_invalidate_folio} leaves it: its blocks before {@code size} dirty (unmapped: the
+     * writer maps them, as it would the whole page), those past it clean and unmapped, holes once U3
+     * freed them, which stay holes if the file grows again before writeback (U4). A clean unmapped
+     * buffer always means a hole: the cut block of a page with buffers is dirtied only if mapped.
      */
     private void zeroTail(long size, boolean shrink) {
         int offset = (int) (size % cache.pageSize());
@@ -127,15 +132,21 @@ public final class Truncation {
             return;
         }
         int blockSize = cache.blockSize();
+        int firstGone = (offset + blockSize - 1) / blockSize;
+        boolean cutsBlock = offset % blockSize != 0;
         long[] buffers = cache.buffers(index);
+        if (buffers == null && firstGone < cache.blocksPerPage() && (cutsBlock || cache.has(index, PageFlags.DIRTY))) {
+            long uptodate = cache.has(index, PageFlags.UPTODATE) ? BufferState.UPTODATE : 0;
+            buffers = cache.createBuffers(index, uptodate | BufferState.DIRTY);
+            cache.markDirty(index);
+        }
         if (buffers != null) {
-            int firstGone = (offset + blockSize - 1) / blockSize;
             for (int j = firstGone; j < buffers.length; j++) {
                 long gone = BufferState.MAPPED | BufferState.DIRTY | BufferState.NEW | BufferState.BOUNDARY;
                 buffers[j] = BufferState.withBlock(buffers[j] & ~gone, 0);
             }
         }
-        if (offset % blockSize == 0) {
+        if (!cutsBlock) {
             return; // no block is cut: nothing on the device needs zeroing
         }
         int cut = offset / blockSize;

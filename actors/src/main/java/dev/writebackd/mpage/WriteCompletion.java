@@ -40,6 +40,21 @@ public final class WriteCompletion {
     }
 
     /**
+     * The error that the completion of {@code done} records for its file (E2): none on success;
+     * the device's error for a multi-page bio; EIO for a buffer write (B4) and for a map-block write,
+     * whatever the device said. The completion side records it without touching the pages.
+     *
+     * @param error the bio's error, or {@code null} if it succeeded
+     */
+    public static Errno mappingError(SubmittedBio done, Errno error) {
+        requireNonNull(done, "done");
+        if (error == null) {
+            return null;
+        }
+        return done.kind() == SubmittedBio.Kind.PAGES ? error : Errno.EIO;
+    }
+
+    /**
      * Applies the completion of {@code done} to {@code cache}, the file it was written for.
      *
      * @param error the bio's error, or {@code null} if it succeeded
@@ -56,7 +71,7 @@ public final class WriteCompletion {
                     metadata.writeCompleted(s.metaBlock(), error == null);
                 }
                 // The map block belongs to this file (b_assoc_map): its loss is the file's error.
-                return new Completed(error == null ? null : Errno.EIO, failed, null);
+                return new Completed(mappingError(done, error), failed, null);
             }
             case BUFFER -> {
                 Segment s = bio.segments().get(0);
@@ -70,7 +85,7 @@ public final class WriteCompletion {
                     cache.endWriteback(s.pageIndex(), s.slot());
                 }
                 // B4: a failed buffer write is reported as EIO, whatever the device said.
-                return new Completed(error == null ? null : Errno.EIO, failed, null);
+                return new Completed(mappingError(done, error), failed, null);
             }
             default -> {
                 for (Segment s : bio.segments()) {
@@ -80,7 +95,7 @@ public final class WriteCompletion {
                     cache.endWriteback(s.pageIndex(), s.slot());
                 }
                 if (error != null) {
-                    return new Completed(error, failed, null);
+                    return new Completed(mappingError(done, error), failed, null);
                 }
                 // W9 (ours): the map block after the boundary goes out only behind its data.
                 Bio mapBlock = done.boundaryBlock() == 0 ? null : metadata.writeIfDirty(done.boundaryBlock() + 1);

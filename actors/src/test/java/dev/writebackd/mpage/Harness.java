@@ -1,7 +1,5 @@
 package dev.writebackd.mpage;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.writebackd.block.Bio;
 import dev.writebackd.block.BioFlag;
 import dev.writebackd.block.BioOp;
@@ -10,25 +8,24 @@ import dev.writebackd.block.Segment;
 import dev.writebackd.error.Errno;
 import dev.writebackd.layout.BlockMapper;
 import dev.writebackd.layout.MetadataBuffers;
-import dev.writebackd.layout.MetadataCache;
 import dev.writebackd.page.DirtyLedger;
 import dev.writebackd.page.PageCache;
 import dev.writebackd.page.PageFlags;
 import dev.writebackd.page.PagePool;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * One file on a recording {@link MemoryDevice}: its page cache, a block mapper (a {@link TestMapper}
- * unless a real layout is given), metadata buffers, and a driver that runs writeback passes the way
- * the owning actor will — submit a step's bios, record its errors, meet its need, step again — and
- * completes bios on demand.
+ * One file of a {@link CoreDriver} in {@link CoreDriver.Completion#PERFORMED} mode, for pinning
+ * rules: a page cache, a block mapper (a {@link TestMapper} unless a real layout is given), metadata
+ * buffers, and passes run the way the owning actor will — submit a step's bios, record its errors,
+ * meet its need, step again. The device performs each write as it is submitted; its completion
+ * waits until the test applies it ({@link #complete}, {@link #completeAll}) or a need waits for it.
  */
 final class Harness {
-    static final int PAGE = 4096;
+    static final int PAGE = CoreDriver.PAGE;
     static final long INODE = 7;
     static final long DEVICE_BYTES = 64L << 20;
 
@@ -46,20 +43,18 @@ final class Harness {
     /** {@link #buffers} when they are the fake ones, else {@code null}. */
     final TestMetadata metadata;
     /** Every bio submitted, in order, including boundary map-block writes. */
-    final List<SubmittedBio> submitted = new ArrayList<>();
-    /** Performed by the device, not yet completed. */
-    final List<Performed> inFlight = new ArrayList<>();
+    final List<SubmittedBio> submitted;
     /** Errors recorded for the mapping: by the writer (steps) and by completions. */
-    final List<Errno> errors = new ArrayList<>();
+    final List<Errno> errors;
     /** Needs met while running passes, in order. */
-    final List<WriteNeed> needs = new ArrayList<>();
+    final List<WriteNeed> needs;
     /** Performs every submitted bio at once and records it; fail bios here to fail completions. */
     final MemoryDevice device;
     /** Runs between two steps of a pass, after the need was met (a concurrent writer, say). */
     Consumer<WriteNeed> betweenSteps = need -> { };
 
-    /** A bio the device performed, with its result, waiting for its completion to be applied. */
-    record Performed(SubmittedBio bio, Errno result) {}
+    private final CoreDriver driver;
+    private final CoreDriver.File file;
 
     /** A file on the fake layout: logical block {@code b} at physical {@code 1000 + b}. */
     Harness(int blockSize) {
@@ -68,27 +63,32 @@ final class Harness {
 
     /** A file on {@code layout}, alone on a fresh device. */
     Harness(int blockSize, BlockMapper layout, MetadataBuffers buffers) {
-        this(blockSize, INODE, layout, buffers, new MemoryDevice(blockSize, DEVICE_BYTES),
-                new PagePool(PAGE, 16L << 20, 1 << 20), new DirtyLedger());
+        this(new CoreDriver(new MemoryDevice(blockSize, DEVICE_BYTES), layout, buffers,
+                new PagePool(PAGE, 16L << 20, 1 << 20), new DirtyLedger(), CoreDriver.Completion.PERFORMED,
+                Bio.MAX_SEGMENTS), INODE);
     }
 
-    /** File {@code inode} sharing {@code other}'s device, layout, metadata, pool and ledger. */
+    /** File {@code inode} sharing {@code other}'s device, layout, metadata, pool, ledger and bios in flight. */
     Harness(Harness other, long inode) {
-        this(other.blockSize, inode, other.layout, other.buffers, other.device, other.pool, other.ledger);
+        this(other.driver, inode);
     }
 
-    private Harness(int blockSize, long inode, BlockMapper layout, MetadataBuffers buffers, MemoryDevice device,
-            PagePool pool, DirtyLedger ledger) {
-        this.blockSize = blockSize;
+    private Harness(CoreDriver driver, long inode) {
+        this.driver = driver;
+        this.file = driver.addFile(inode);
+        this.blockSize = driver.blockSize;
         this.blocksPerPage = PAGE / blockSize;
-        this.pool = pool;
-        this.ledger = ledger;
-        this.cache = new PageCache(inode, pool, ledger, blockSize);
-        this.layout = layout;
-        this.buffers = buffers;
+        this.pool = driver.pool;
+        this.ledger = driver.ledger;
+        this.cache = file.cache;
+        this.layout = driver.mapper;
+        this.buffers = driver.buffers;
         this.mapper = layout instanceof TestMapper t ? t : null;
         this.metadata = buffers instanceof TestMetadata t ? t : null;
-        this.device = device;
+        this.device = driver.device;
+        this.submitted = file.submitted;
+        this.errors = file.errors;
+        this.needs = file.needs;
     }
 
     // ---- requests ----------------------------------------------------------------------------
@@ -176,73 +176,31 @@ final class Harness {
 
     /** Runs a pass to its end, meeting every need; bios stay in flight unless a need completes them. */
     WritePagesReply pass(WritePagesRequest request) {
-        return drive(new WritebackPass(cache, layout, buffers, request));
+        return pass(request, Bio.MAX_SEGMENTS);
     }
 
     WritePagesReply pass(WritePagesRequest request, int maxSegments) {
-        return drive(new WritebackPass(cache, layout, buffers, request, maxSegments));
-    }
-
-    WritePagesReply drive(WritebackPass pass) {
-        for (int steps = 0; steps < 10_000; steps++) {
-            WritebackPass.Step step = pass.step();
-            submit(step.bios());
-            errors.addAll(step.errors());
-            if (step.isDone()) {
-                return step.reply();
-            }
-            meet(step.need());
-            betweenSteps.accept(step.need());
-        }
-        throw new AssertionError("the pass does not end");
+        return driver.drive(file, new WritebackPass(cache, layout, buffers, request, maxSegments),
+                need -> betweenSteps.accept(need));
     }
 
     void meet(WriteNeed need) {
-        needs.add(need);
-        if (need instanceof WriteNeed.ReadMetadata r && mapper != null) {
-            mapper.metadataRead(r.block());
-        } else if (need instanceof WriteNeed.ReadMetadata r && buffers instanceof MetadataCache real) {
-            real.readCompleted(r.block(), device.submit(real.readBio(r.block())) == null);
-        } else if (need instanceof WriteNeed.WaitForWriteback w) {
-            completeAll();
-            assertThat(cache.has(w.pageIndex(), PageFlags.WRITEBACK)).as("page %d still under writeback", w.pageIndex()).isFalse();
-        } else if (need instanceof WriteNeed.WaitForMetadataWrite m && metadata != null) {
-            metadata.writeCompleted(m.block(), true); // a write the test pretends is in flight
-        } else if (need instanceof WriteNeed.WaitForMetadataWrite) {
-            completeAll();
-        } else {
-            throw new AssertionError("unexpected need " + need);
-        }
+        driver.meet(file, need);
     }
 
     /** Submits bios: the device performs them now; their completions wait for {@link #complete}. */
     void submit(List<SubmittedBio> bios) {
-        for (SubmittedBio bio : bios) {
-            submitted.add(bio);
-            inFlight.add(new Performed(bio, device.submit(bio.bio())));
-        }
+        driver.submit(file, bios);
     }
 
     /** Applies the completion of every bio in flight, in submission order. */
     void completeAll() {
-        while (!inFlight.isEmpty()) {
-            complete(inFlight.get(0).bio());
-        }
+        driver.completeAll();
     }
 
     /** Applies the completion of {@code bio}, with the device's result, and submits a boundary write. */
     WriteCompletion.Completed complete(SubmittedBio bio) {
-        Performed performed = inFlight.stream().filter(p -> p.bio() == bio).findFirst()
-                .orElseThrow(() -> new AssertionError("bio not in flight"));
-        inFlight.remove(performed);
-        WriteCompletion.Completed done = WriteCompletion.complete(cache, buffers, bio, performed.result());
-        if (done.mappingError() != null) {
-            errors.add(done.mappingError());
-        }
-        if (done.boundaryWrite() != null) {
-            submit(List.of(done.boundaryWrite()));
-        }
-        return done;
+        return driver.complete(bio);
     }
 
     /** The device's bytes of physical block {@code block}. */

@@ -70,6 +70,62 @@ class TruncationTest {
 
     @ParameterizedTest(name = "block {0}")
     @ValueSource(ints = {512, 1024, 2048})
+    @DisplayName("U1 U4 a shrink leaves the blocks past the cut of a page without buffers clean: growing again before writeback allocates nothing past it")
+    void shrinkThenGrowAllocatesNothingPastTheCut(int blockSize) {
+        Harness h = cleanFile(blockSize, 3);
+        long size = PAGE + 1500;
+
+        truncate(h, size);
+        truncate(h, 3L * PAGE);
+        h.mapper.calls.clear();
+        h.pass(Harness.all());
+        h.completeAll();
+
+        long keep = (size + blockSize - 1) / blockSize;
+        assertThat(h.mapper.createdBlocks()).as("blocks mapped for writing").allSatisfy(b -> assertThat(b).isLessThan(keep));
+        assertThat(h.mapper.map(Harness.INODE, keep, 1, false)).isInstanceOf(dev.writebackd.layout.MapResult.Hole.class);
+    }
+
+    @ParameterizedTest(name = "block {0}")
+    @ValueSource(ints = {512, 1024, 2048})
+    @DisplayName("U1 a second shrink into an earlier block of the same page zeroes that block's tail on the device too")
+    void secondShrinkIntoTheSamePage(int blockSize) {
+        Harness h = cleanFile(blockSize, 3);
+
+        truncate(h, PAGE + blockSize + 100);
+        truncate(h, PAGE + 100);
+        truncate(h, 3L * PAGE);
+        h.pass(Harness.all());
+        h.completeAll();
+
+        byte[] cut = h.disk(h.mapper.physical(h.blocksPerPage));
+        for (int i = 0; i < blockSize; i++) {
+            assertThat(cut[i]).as("byte %d of the cut block on the device", i).isEqualTo((byte) (i < 100 ? 0x11 : 0));
+        }
+    }
+
+    @ParameterizedTest(name = "block {0}")
+    @ValueSource(ints = {512, 1024})
+    @DisplayName("U1 U4 a dirty page without buffers shrunk to a block boundary keeps only the blocks before it dirty")
+    void dirtyPageShrunkToBlockBoundary(int blockSize) {
+        Harness h = cleanFile(blockSize, 2);
+        h.write(0, 0x22);
+
+        truncate(h, 2048);
+        truncate(h, 2L * PAGE);
+        h.mapper.calls.clear();
+        h.pass(Harness.all());
+        h.completeAll();
+
+        int kept = 2048 / blockSize;
+        assertThat(h.mapper.createdBlocks()).allSatisfy(b -> assertThat(b).isLessThan(kept));
+        for (int j = 0; j < kept; j++) {
+            assertThat(h.disk(h.mapper.physical(j))[0]).as("block %d", j).isEqualTo((byte) 0x22);
+        }
+    }
+
+    @ParameterizedTest(name = "block {0}")
+    @ValueSource(ints = {512, 1024, 2048})
     @DisplayName("U1 with buffers: the cut block is dirtied, the buffers past the new size forget their blocks")
     void shrinkWithBuffers(int blockSize) {
         Harness h = cleanFile(blockSize, 1);

@@ -66,6 +66,11 @@ class StashCapacityTest {
                 settings.minBackoff(), settings.maxBackoff(), settings.randomFactor(), 64, 64);
         TestProbe<Dropped> dropped = testKit.createTestProbe();
         testKit.system().eventStream().tell(new EventStream.Subscribe<>(Dropped.class, dropped.ref()));
+        // The subscription is asynchronous: see a marker come through before causing real drops.
+        Dropped marker = new Dropped("marker", "subscription check", org.apache.pekko.actor.ActorRef.noSender(),
+                org.apache.pekko.actor.ActorRef.noSender());
+        testKit.system().eventStream().tell(new EventStream.Publish<>(marker));
+        assertThat(dropped.receiveMessage(TIMEOUT).reason()).isEqualTo("subscription check");
         ActorRef<Command> namespace = testKit.spawn(Namespace.create("dev1", small));
         TestProbe<StatusReply<Created>> replies = testKit.createTestProbe();
 

@@ -1,0 +1,619 @@
+package dev.writebackd.actors;
+
+import static java.util.Objects.requireNonNull;
+
+import com.typesafe.config.Config;
+import dev.writebackd.actors.engine.CompletionActor;
+import dev.writebackd.actors.engine.EngineGuardian;
+import dev.writebackd.actors.engine.InodeActor;
+import dev.writebackd.actors.engine.MetadataCommitter;
+import dev.writebackd.actors.engine.SharedLayout;
+import dev.writebackd.actors.engine.WriteData;
+import dev.writebackd.actors.io.BioDispatcher;
+import dev.writebackd.actors.io.BioResult;
+import dev.writebackd.actors.persist.FileNames;
+import dev.writebackd.actors.persist.Namespace;
+import dev.writebackd.block.Bio;
+import dev.writebackd.block.BioFlag;
+import dev.writebackd.block.BlockDevice;
+import dev.writebackd.block.DeviceHeader;
+import dev.writebackd.block.DeviceHeaderException;
+import dev.writebackd.config.Durability;
+import dev.writebackd.config.Layout;
+import dev.writebackd.config.Settings;
+import dev.writebackd.error.Errno;
+import dev.writebackd.error.ErrnoException;
+import dev.writebackd.layout.BlockAllocator;
+import dev.writebackd.layout.BlockLayout;
+import dev.writebackd.layout.MetadataCache;
+import dev.writebackd.mpage.Errseq;
+import dev.writebackd.page.DirtyLedger;
+import dev.writebackd.page.PagePool;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.pattern.StatusReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * writebackd embedded: one block device, its page cache and its actors, behind a Java API in
+ * which every call answers a {@link CompletionStage}.
+ *
+ * <pre>{@code
+ * Engine engine = Engine.start(Settings.load(), device, PersistenceConfig.prepare(dataDir));
+ * Handle log = engine.open("log", true).toCompletableFuture().join();
+ * WriteResult written = engine.write(log, 0, ByteBuffer.wrap(bytes)).toCompletableFuture().join();
+ * written.durable().thenRun(() -> System.out.println("on stable storage"));
+ * engine.fsync(log).toCompletableFuture().join();
+ * engine.shutdown().toCompletableFuture().join();
+ * }</pre>
+ *
+ * <p>A write copies the caller's bytes once into page buffers before it returns its stage, so the
+ * caller may reuse its buffer at once. Bad input — a negative offset, an offset plus length that
+ * overflows, an unknown or closed handle, an invalid name, a write beyond the largest file —
+ * fails the stage with an {@link ErrnoException} carrying the errno (EINVAL, EBADF, ESTALE,
+ * ENAMETOOLONG, EFBIG) and changes nothing. Stages complete on a pool thread, never on an actor's,
+ * so callbacks may take their time. An answer that does not come within
+ * {@code writebackd.engine.ask-timeout} fails with ETIMEDOUT.
+ *
+ * <p>Errors follow Linux (E1–E6): each handle reports each write error once at fsync; sync never
+ * fails; syncfs reports the device's errors per handle. What becomes of a page whose write failed
+ * is the error policy's ({@code linux}, {@code redirty}, {@code sticky}).
+ *
+ * <p>Not yet: {@code journaled} durability (answers ENOTSUP); file metadata — sizes, block maps —
+ * lives in memory only, so a restart forgets file contents while the names persist.
+ *
+ * <p>Thread-safe.
+ */
+public final class Engine {
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
+    private static final String ASK_TIMEOUT = "writebackd.engine.ask-timeout";
+    private static final String SHUTDOWN_TIMEOUT = "writebackd.engine.shutdown-timeout";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration REPORT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Executor CALLBACKS = ForkJoinPool.commonPool();
+
+    private final ActorSystem<EngineGuardian.Command> system;
+    private final EngineGuardian.Parts parts;
+    private final Settings settings;
+    private final PagePool pool;
+    private final DirtyLedger ledger;
+    private final Errseq deviceErrseq;
+    private final MetadataCommitter committer;
+    private final long maxFileBytes;
+    private final Duration askTimeout;
+    private final Duration shutdownTimeout;
+    private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
+    private final AtomicLong nextHandle = new AtomicLong();
+    private final AtomicReference<CompletableFuture<Void>> shutdown = new AtomicReference<>();
+    private volatile boolean stopped;
+
+    private Engine(ActorSystem<EngineGuardian.Command> system, EngineGuardian.Parts parts, Settings settings,
+            PagePool pool, DirtyLedger ledger, Errseq deviceErrseq, MetadataCommitter committer, long maxFileBytes) {
+        this.system = system;
+        this.parts = parts;
+        this.settings = settings;
+        this.pool = pool;
+        this.ledger = ledger;
+        this.deviceErrseq = deviceErrseq;
+        this.committer = committer;
+        this.maxFileBytes = maxFileBytes;
+        Config config = system.settings().config();
+        this.askTimeout = config.getDuration(ASK_TIMEOUT);
+        this.shutdownTimeout = config.getDuration(SHUTDOWN_TIMEOUT);
+    }
+
+    /**
+     * Starts an engine on {@code device} with file metadata kept in memory.
+     *
+     * @param settings page cache, layout, writeback policy and readahead (the device's geometry is
+     *     the device's own)
+     * @param device the block device; formatted with a header if blank, else checked against the
+     *     layout
+     * @param config the actor system's configuration: {@code PersistenceConfig.prepare(dataDir)}, or
+     *     a test journal's configuration
+     * @throws ErrnoException if the device holds another layout or a damaged header
+     */
+    public static Engine start(Settings settings, BlockDevice device, Config config) {
+        return start(settings, device, config, MetadataCommitter::inMemory);
+    }
+
+    /**
+     * Starts an engine whose fsync commits metadata through the committer {@code committer}
+     * makes for the device's layout.
+     */
+    public static Engine start(Settings settings, BlockDevice device, Config config,
+            Function<SharedLayout, MetadataCommitter> committer) {
+        requireNonNull(settings, "settings");
+        requireNonNull(device, "device");
+        requireNonNull(config, "config");
+        requireNonNull(committer, "committer");
+        int pageSize = settings.pageCache().pageSize();
+        int blockSize = device.blockSize();
+        if (pageSize % blockSize != 0) {
+            throw new IllegalArgumentException("block size " + blockSize + " does not divide page size " + pageSize);
+        }
+        String layoutName = settings.layout().configName();
+        DeviceHeader header = header(device, layoutName);
+        MetadataCache metadataCache = settings.layout() == Layout.EXT2 ? new MetadataCache(blockSize) : null;
+        SharedLayout layout = new SharedLayout(BlockLayout.create(layoutName,
+                new BlockAllocator(device.sizeBytes() / blockSize), blockSize, metadataCache));
+        PagePool pool = new PagePool(pageSize, settings.pageCache().cacheBudgetBytes());
+        DirtyLedger ledger = new DirtyLedger();
+        Errseq deviceErrseq = new Errseq();
+        MetadataCommitter commits = committer.apply(layout);
+        int readaheadPages = (int) Math.max(1, settings.readahead().maxWindowBytes() / pageSize);
+        EngineGuardian.Setup setup = new EngineGuardian.Setup(device, header.id().toString(),
+                settings.device().queueDepth(), settings.writeback(), settings.pageCache(), pool, ledger, layout, metadataCache,
+                deviceErrseq, commits, readaheadPages);
+        ActorSystem<EngineGuardian.Command> system = ActorSystem.create(EngineGuardian.create(setup), "writebackd",
+                config.withFallback(BioDispatcher.config()));
+        EngineGuardian.Parts parts;
+        try {
+            parts = AskPattern.<EngineGuardian.Command, EngineGuardian.Parts>ask(system, EngineGuardian.GetParts::new,
+                    START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
+        } catch (CompletionException e) {
+            system.terminate();
+            throw new IllegalStateException("the engine did not start", e.getCause());
+        }
+        log.info("Engine started on a {}-byte device, {} layout, id {}", device.sizeBytes(), layoutName, header.id());
+        return new Engine(system, parts, settings, pool, ledger, deviceErrseq, commits, layout.maxFileBytes());
+    }
+
+    private static DeviceHeader header(BlockDevice device, String layout) {
+        try {
+            return DeviceHeader.read(device).expectLayout(layout);
+        } catch (DeviceHeaderException e) {
+            if (e.kind() != DeviceHeaderException.Kind.BLANK) {
+                throw e;
+            }
+            DeviceHeader fresh = DeviceHeader.create(device, layout);
+            fresh.write(device);
+            return fresh;
+        }
+    }
+
+    // ---- files and handles -----------------------------------------------------------------------
+
+    /**
+     * Opens file {@code name}; with {@code create}, creates it if it does not exist.
+     *
+     * @return the handle; fails with ENOENT if the file does not exist and {@code create} is false,
+     *     EINVAL or ENAMETOOLONG for an invalid name
+     */
+    public CompletionStage<Handle> open(String name, boolean create) {
+        ErrnoException invalid = refusedWhileShuttingDown("open");
+        if (invalid == null) {
+            invalid = FileNames.problem(name).orElse(null);
+        }
+        if (invalid != null) {
+            return CompletableFuture.failedFuture(invalid);
+        }
+        CompletionStage<Long> inode = create
+                ? this.<Namespace.Command, Namespace.Created>askWithStatus(parts.namespace(),
+                        replyTo -> new Namespace.Create(name, replyTo)).thenApply(Namespace.Created::inode)
+                : this.<Namespace.Command, Namespace.Entry>askWithStatus(parts.namespace(),
+                        replyTo -> new Namespace.Lookup(name, replyTo)).thenApply(Namespace.Entry::inode);
+        return deliver(inode.thenCompose(number -> this.<EngineGuardian.Command, ActorRef<InodeActor.Command>>ask(system,
+                        replyTo -> new EngineGuardian.GetInode(number, replyTo))
+                .thenCompose(file -> {
+                    Handle handle = new Handle(this, nextHandle.incrementAndGet(), name, number, file);
+                    return this.<InodeActor.Command, Done>askWithStatus(file,
+                                    replyTo -> new InodeActor.OpenHandle(handle.id(), replyTo))
+                            .thenApply(done -> {
+                                handles.put(handle.id(), handle);
+                                return handle;
+                            });
+                })));
+    }
+
+    /** Closes {@code handle}; EBADF if it is not open. */
+    public CompletionStage<Void> close(Handle handle) {
+        ErrnoException invalid = checkHandle(handle);
+        if (invalid != null) {
+            return CompletableFuture.failedFuture(invalid);
+        }
+        handles.remove(handle.id());
+        return deliver(this.<InodeActor.Command, Done>askWithStatus(handle.file(),
+                replyTo -> new InodeActor.CloseHandle(handle.id(), replyTo)).thenApply(done -> null));
+    }
+
+    /** Removes name {@code name}; the file's data goes once its last handle is closed. */
+    public CompletionStage<Void> unlink(String name) {
+        ErrnoException invalid = refusedWhileShuttingDown("unlink");
+        if (invalid == null) {
+            invalid = FileNames.problem(name).orElse(null);
+        }
+        if (invalid != null) {
+            return CompletableFuture.failedFuture(invalid);
+        }
+        return deliver(this.<Namespace.Command, Namespace.Entry>askWithStatus(parts.namespace(),
+                replyTo -> new Namespace.Unlink(name, replyTo)).thenApply(entry -> {
+                    system.tell(new EngineGuardian.DeleteFile(entry.inode()));
+                    return null;
+                }));
+    }
+
+    /** Renames {@code from} to {@code to}, replacing {@code to} if it exists, like rename(2). */
+    public CompletionStage<Void> rename(String from, String to) {
+        ErrnoException invalid = refusedWhileShuttingDown("rename");
+        if (invalid == null) {
+            invalid = FileNames.problem(from).or(() -> FileNames.problem(to)).orElse(null);
+        }
+        if (invalid != null) {
+            return CompletableFuture.failedFuture(invalid);
+        }
+        return deliver(this.<Namespace.Command, Namespace.Renamed>askWithStatus(parts.namespace(),
+                replyTo -> new Namespace.Rename(from, to, replyTo)).thenApply(renamed -> {
+                    renamed.replaced().ifPresent(inode -> system.tell(new EngineGuardian.DeleteFile(inode)));
+                    return null;
+                }));
+    }
+
+    // ---- data ------------------------------------------------------------------------------------
+
+    /** Writes {@code data}'s remaining bytes at {@code offset}, with the configured durability. */
+    public CompletionStage<WriteResult> write(Handle handle, long offset, ByteBuffer data) {
+        return write(handle, offset, data, settings.writeback().durability());
+    }
+
+    /**
+     * Writes {@code data}'s remaining bytes at {@code offset} ({@code data} is not consumed).
+     *
+     * @param durability {@code cached}: answered at once, or later when the throttle slows the
+     *     writer; {@code synced}: answered once the bytes are written back and the device flushed;
+     *     {@code journaled} is not available yet (ENOTSUP)
+     * @return the bytes written and their durable future; ESHUTDOWN once shutdown has begun
+     */
+    public CompletionStage<WriteResult> write(Handle handle, long offset, ByteBuffer data, Durability durability) {
+        ErrnoException invalid = refusedWhileShuttingDown("write");
+        if (invalid == null) {
+            invalid = checkHandle(handle);
+        }
+        if (invalid == null && (data == null || durability == null)) {
+            invalid = new ErrnoException(Errno.EINVAL, data == null ? "no data to write" : "no durability");
+        }
+        if (invalid == null) {
+            invalid = checkRange(offset, data.remaining(), true);
+        }
+        if (invalid == null && durability == Durability.JOURNALED) {
+            invalid = new ErrnoException(Errno.ENOTSUP, "journaled durability is not available yet");
+        }
+        if (invalid != null) {
+            return CompletableFuture.failedFuture(invalid);
+        }
+        if (!data.hasRemaining()) {
+            return CompletableFuture.completedFuture(new WriteResult(0, CompletableFuture.completedFuture(null)));
+        }
+        WriteData staged = WriteData.copyOf(pool, offset, data); // the one copy, before any message
+        CompletableFuture<Void> durable = new CompletableFuture<>();
+        return deliver(this.<InodeActor.Command, InodeActor.Written>askWithStatus(handle.file(),
+                        replyTo -> new InodeActor.Write(handle.id(), staged, durability, durable, replyTo))
+                .thenApply(written -> new WriteResult(written.bytes(), deliver(durable))));
+    }
+
+    /** Reads up to {@code length} bytes at {@code offset}: short at the end of the file, zeros in holes. */
+    public CompletionStage<ByteBuffer> read(Handle handle, long offset, int length) {
+        ErrnoException invalid = checkHandle(handle);
+        if (invalid == null) {
+            invalid = checkRange(offset, length, false);
+        }
+        if (invalid != null) {
+            return CompletableFuture.failedFuture(invalid);
+        }
+        return deliver(askWithStatus(handle.file(), replyTo -> new InodeActor.Read(handle.id(), offset, length, replyTo)));
+    }
+
+    /** Changes the file's size to {@code size}: shrinking drops the data past it, growing reads as zeros. */
+    public CompletionStage<Void> truncate(Handle handle, long size) {
+        ErrnoException invalid = refusedWhileShuttingDown("truncate");
+        if (invalid == null) {
+            invalid = checkHandle(handle);
+        }
+        if (invalid == null && size < 0) {
+            invalid = new ErrnoException(Errno.EINVAL, "negative size " + size);
+        }
+        if (invalid == null && size > maxFileBytes) {
+            invalid = new ErrnoException(Errno.EFBIG, "size " + size + " beyond the largest file, " + maxFileBytes);
+        }
+        if (invalid != null) {
+            return CompletableFuture.failedFuture(invalid);
+        }
+        return deliver(this.<InodeActor.Command, Done>askWithStatus(handle.file(),
+                replyTo -> new InodeActor.Truncate(size, replyTo)).thenApply(done -> null));
+    }
+
+    // ---- durability ------------------------------------------------------------------------------
+
+    /**
+     * fsync (E1): writes the file's dirty pages, waits for all its writeback, reports the handle's
+     * unseen write error once (EIO, ENOSPC …), else flushes the device and commits the metadata.
+     */
+    public CompletionStage<Void> fsync(Handle handle) {
+        ErrnoException invalid = checkHandle(handle);
+        if (invalid != null) {
+            return CompletableFuture.failedFuture(invalid);
+        }
+        return deliver(this.<InodeActor.Command, Done>askWithStatus(handle.file(),
+                replyTo -> new InodeActor.Fsync(handle.id(), replyTo)).thenApply(done -> null));
+    }
+
+    /** sync (E6): writes back every dirty page of every file, waits, flushes, commits; never fails. */
+    public CompletionStage<Void> sync() {
+        if (stopped) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return deliver(syncAll(askTimeout).handle((ok, failure) -> {
+            if (failure != null) {
+                log.warn("sync did not finish", failure);
+            }
+            return null;
+        }));
+    }
+
+    /** syncfs (E6): a sync, then the device's write errors that this handle has not seen, once. */
+    public CompletionStage<Void> syncfs(Handle handle) {
+        ErrnoException invalid = checkHandle(handle);
+        if (invalid != null) {
+            return CompletableFuture.failedFuture(invalid);
+        }
+        return deliver(syncAll(askTimeout).exceptionally(failure -> null).thenCompose(ok ->
+                this.<InodeActor.Command, Done>askWithStatus(handle.file(),
+                        replyTo -> new InodeActor.CheckDeviceError(handle.id(), replyTo))).thenApply(done -> null));
+    }
+
+    /** The engine's counters now. */
+    public CompletionStage<EngineStats> stats() {
+        if (stopped) {
+            return CompletableFuture.failedFuture(shutDown());
+        }
+        CompletionStage<List<InodeActor.FileState>> files = states(false, askTimeout);
+        CompletionStage<BioDispatcher.Stats> bios = ask(parts.bios(), BioDispatcher.GetStats::new);
+        CompletionStage<CompletionActor.Stats> writes = ask(parts.completions(), CompletionActor.GetStats::new);
+        return deliver(files.thenCompose(states -> bios.thenCombine(writes, (b, w) -> new EngineStats(
+                ledger.dirtyPages(), ledger.writebackPages(), ledger.heldPages(), ledger.cachedPages(),
+                ledger.backgroundThreshPages(), ledger.dirtyThreshPages(), b.biosSubmitted(), w.pagesWritten(), w.writeErrors(),
+                states.stream().mapToLong(InodeActor.FileState::throttledWriters).sum(), handles.size(),
+                states.size()))));
+    }
+
+    // ---- shutdown --------------------------------------------------------------------------------
+
+    /** {@link #shutdown(Duration)} with {@code writebackd.engine.shutdown-timeout}. */
+    public CompletionStage<Void> shutdown() {
+        return shutdown(shutdownTimeout);
+    }
+
+    /**
+     * Stops the engine without losing dirty data: new writes (and opens, truncates, renames,
+     * unlinks) fail with ESHUTDOWN; every dirty page is written back, the device flushed and the
+     * metadata committed; then the actors stop. Fails — after stopping all the same — with
+     * ETIMEDOUT naming every file and byte range still not on the device if that takes longer than
+     * {@code timeout}, with EIO naming the ranges held after failed writes ({@code sticky}), or with
+     * EIO if writes failed while draining. A second call answers like the first.
+     */
+    public CompletionStage<Void> shutdown(Duration timeout) {
+        requireNonNull(timeout, "timeout");
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        if (!shutdown.compareAndSet(null, result)) {
+            return deliver(shutdown.get());
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ask(parts.completions(), CompletionActor.GetStats::new)
+                .thenCompose(before -> drain(deadline, timeout, before.writeErrors()))
+                .whenComplete((ok, failure) -> {
+                    handles.clear();
+                    stopped = true;
+                    system.terminate();
+                    system.getWhenTerminated().whenComplete((terminated, error) -> {
+                        if (failure == null) {
+                            log.info("Engine shut down; everything was written back");
+                            result.complete(null);
+                        } else {
+                            Throwable cause = translate(failure);
+                            log.error("Engine shut down without writing everything back: {}", cause.getMessage());
+                            result.completeExceptionally(cause);
+                        }
+                    });
+                });
+        return deliver(result);
+    }
+
+    /** One round: sync everything, then stop if all is clean, fail if it can never be, else go again. */
+    private CompletionStage<Void> drain(long deadline, Duration timeout, long errorsBefore) {
+        Duration left = Duration.ofNanos(deadline - System.nanoTime());
+        if (left.isNegative() || left.isZero()) {
+            return notDrained(Errno.ETIMEDOUT, "shutdown could not write everything back within " + timeout);
+        }
+        return syncAll(left).thenCompose(ok -> states(false, left)).thenCompose(states -> {
+            boolean dirty = states.stream().anyMatch(s -> s.dirtyPages() + s.writebackPages() + s.retryPages() > 0);
+            if (dirty) {
+                return drain(deadline, timeout, errorsBefore);
+            }
+            if (states.stream().anyMatch(s -> s.heldPages() > 0)) {
+                return notDrained(Errno.EIO, "pages whose writes failed are held (sticky error policy)");
+            }
+            return this.<CompletionActor.Command, CompletionActor.Stats>ask(parts.completions(),
+                    CompletionActor.GetStats::new).thenCompose(after -> {
+                        long lost = after.writeErrors() - errorsBefore;
+                        return lost == 0 ? CompletableFuture.<Void>completedFuture(null)
+                                : CompletableFuture.<Void>failedFuture(new ErrnoException(Errno.EIO, lost
+                                        + " writes failed while shutdown wrote back; their data is lost"));
+                    });
+        }).exceptionallyCompose(failure -> translate(failure) instanceof ErrnoException e
+                && e.errno() == Errno.ETIMEDOUT
+                ? notDrained(Errno.ETIMEDOUT, "shutdown could not write everything back within " + timeout)
+                : CompletableFuture.failedFuture(failure));
+    }
+
+    /** Fails with {@code errno}, naming every file and byte range still not clean. */
+    private CompletionStage<Void> notDrained(Errno errno, String why) {
+        CompletionStage<Namespace.Listing> names = ask(parts.namespace(), Namespace.List::new, REPORT_TIMEOUT);
+        return states(true, REPORT_TIMEOUT).thenCombine(names, (states, listing) -> {
+            Map<Long, List<String>> byInode = new HashMap<>();
+            listing.entries().forEach((name, inode) -> byInode.computeIfAbsent(inode, i -> new ArrayList<>()).add(name));
+            StringBuilder message = new StringBuilder(why).append("; not on the device:");
+            for (InodeActor.FileState state : states) {
+                if (state.notClean().isEmpty()) {
+                    continue;
+                }
+                message.append(' ').append(byInode.getOrDefault(state.inode(), List.of("(inode " + state.inode() + ")")));
+                for (InodeActor.Range range : state.notClean()) {
+                    message.append(" [").append(range.offset()).append(", ").append(range.offset() + range.length())
+                            .append(')');
+                }
+                message.append(';');
+            }
+            return message.toString();
+        }).handle((message, failure) -> {
+            String text = failure == null ? message : why + " (and the dirty ranges could not be listed)";
+            throw new CompletionException(new ErrnoException(errno, text));
+        });
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------
+
+    /** Every active file synced (E6), then the device flushed and each file's metadata committed. */
+    private CompletionStage<Void> syncAll(Duration timeout) {
+        return this.<EngineGuardian.Command, Map<Long, ActorRef<InodeActor.Command>>>ask(system,
+                EngineGuardian.ActiveInodes::new, timeout).thenCompose(files -> {
+                    CompletableFuture<?>[] synced = files.values().stream()
+                            .map(file -> this.<InodeActor.Command, Done>ask(file, InodeActor.SyncFile::new, timeout)
+                                    .toCompletableFuture())
+                            .toArray(CompletableFuture[]::new);
+                    return CompletableFuture.allOf(synced).thenCompose(ok -> flushDevice(timeout))
+                            .thenCompose(ok -> commitAll(files.keySet()));
+                });
+    }
+
+    private CompletionStage<Void> flushDevice(Duration timeout) {
+        return this.<BioDispatcher.Command, BioDispatcher.Completed>ask(parts.bios(),
+                replyTo -> new BioDispatcher.Submit(List.of(Bio.flush(Set.of(BioFlag.SYNC))), replyTo), timeout)
+                .thenAccept(completed -> {
+                    for (BioResult result : completed.results()) {
+                        if (!result.succeeded()) {
+                            deviceErrseq.set(Errno.EIO); // syncfs reports it (E2, E6)
+                        }
+                    }
+                });
+    }
+
+    private CompletionStage<Void> commitAll(Collection<Long> inodes) {
+        CompletableFuture<?>[] commits = inodes.stream().map(inode -> committer.commit(inode).toCompletableFuture())
+                .toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(commits);
+    }
+
+    private CompletionStage<List<InodeActor.FileState>> states(boolean withRanges, Duration timeout) {
+        return this.<EngineGuardian.Command, Map<Long, ActorRef<InodeActor.Command>>>ask(system,
+                EngineGuardian.ActiveInodes::new, timeout).thenCompose(files -> {
+                    List<CompletableFuture<InodeActor.FileState>> states = files.values().stream()
+                            .map(file -> this.<InodeActor.Command, InodeActor.FileState>ask(file,
+                                    replyTo -> new InodeActor.GetState(withRanges, replyTo), timeout).toCompletableFuture())
+                            .toList();
+                    return CompletableFuture.allOf(states.toArray(CompletableFuture[]::new))
+                            .thenApply(ok -> states.stream().map(CompletableFuture::join).toList());
+                });
+    }
+
+    private ErrnoException checkHandle(Handle handle) {
+        if (handle == null) {
+            return new ErrnoException(Errno.EBADF, "no handle");
+        }
+        if (handle.engine() != this) {
+            return new ErrnoException(Errno.ESTALE, handle + " belongs to another engine");
+        }
+        if (stopped) {
+            return shutDown();
+        }
+        if (handles.get(handle.id()) != handle) {
+            return new ErrnoException(Errno.EBADF, handle + " is not open");
+        }
+        return null;
+    }
+
+    /** EINVAL for a negative offset or length or an overflowing end; for writes, EFBIG past the largest file. */
+    private ErrnoException checkRange(long offset, long length, boolean write) {
+        if (offset < 0 || length < 0) {
+            return new ErrnoException(Errno.EINVAL, "negative " + (offset < 0 ? "offset " + offset : "length " + length));
+        }
+        if (offset > Long.MAX_VALUE - length) {
+            return new ErrnoException(Errno.EINVAL, "offset " + offset + " + length " + length + " overflows");
+        }
+        if (write && offset + length > maxFileBytes) {
+            return new ErrnoException(Errno.EFBIG, "a write up to byte " + (offset + length)
+                    + " goes beyond the largest file, " + maxFileBytes + " bytes");
+        }
+        return null;
+    }
+
+    private ErrnoException refusedWhileShuttingDown(String what) {
+        return shutdown.get() == null ? null : new ErrnoException(Errno.ESHUTDOWN, "the engine is shutting down: no "
+                + what + " accepted");
+    }
+
+    private static ErrnoException shutDown() {
+        return new ErrnoException(Errno.ESHUTDOWN, "the engine is shut down");
+    }
+
+    private <Q, R> CompletionStage<R> ask(RecipientRef<Q> target,
+            org.apache.pekko.japi.function.Function<ActorRef<R>, Q> message) {
+        return ask(target, message, askTimeout);
+    }
+
+    private <Q, R> CompletionStage<R> ask(RecipientRef<Q> target,
+            org.apache.pekko.japi.function.Function<ActorRef<R>, Q> message, Duration timeout) {
+        return AskPattern.ask(target, message, timeout, system.scheduler());
+    }
+
+    private <Q, R> CompletionStage<R> askWithStatus(RecipientRef<Q> target,
+            org.apache.pekko.japi.function.Function<ActorRef<StatusReply<R>>, Q> message) {
+        return AskPattern.askWithStatus(target, message, askTimeout, system.scheduler());
+    }
+
+    /** The stage's outcome, delivered on a pool thread with the engine's errors unwrapped. */
+    private <T> CompletionStage<T> deliver(CompletionStage<T> stage) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        stage.whenComplete((value, failure) -> CALLBACKS.execute(() -> {
+            if (failure == null) {
+                result.complete(value);
+            } else {
+                result.completeExceptionally(translate(failure));
+            }
+        }));
+        return result;
+    }
+
+    private Throwable translate(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof TimeoutException) {
+            return new ErrnoException(Errno.ETIMEDOUT, "the engine did not answer in time: " + cause.getMessage());
+        }
+        return cause;
+    }
+}

@@ -1,0 +1,172 @@
+package dev.writebackd.actors.engine;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.writebackd.actors.io.BioDispatcher;
+import dev.writebackd.actors.persist.Namespace;
+import dev.writebackd.actors.persist.PersistenceSettings;
+import dev.writebackd.block.BlockDevice;
+import dev.writebackd.config.PageCacheSettings;
+import dev.writebackd.config.WritebackPolicy;
+import dev.writebackd.layout.MetadataCache;
+import dev.writebackd.mpage.Errseq;
+import dev.writebackd.page.DirtyLedger;
+import dev.writebackd.page.PagePool;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The guardian of one engine's actor system: spawns the device's bio actor, completion actor,
+ * namespace and writeback coordinator (which publishes the dirty thresholds at once) at start, and an inode actor for a file the first time it is
+ * used; it forgets an inode actor once it stops (a deleted file).
+ */
+public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Command> {
+
+    /** What the guardian accepts. */
+    public interface Command {}
+
+    /** Asks for the device's actors. */
+    public record GetParts(ActorRef<Parts> replyTo) implements Command {}
+
+    /**
+     * The device's actors.
+     *
+     * @param bios the bio actor
+     * @param completions the completion actor
+     * @param namespace the file names
+     * @param coordinator the writeback coordinator
+     */
+    public record Parts(ActorRef<BioDispatcher.Command> bios, ActorRef<CompletionActor.Command> completions,
+            ActorRef<Namespace.Command> namespace, ActorRef<Flushing.CoordinatorCommand> coordinator) {}
+
+    /** Answers the actor of file {@code inode}, spawning it if it is not active. */
+    public record GetInode(long inode, ActorRef<ActorRef<InodeActor.Command>> replyTo) implements Command {}
+
+    /** Answers the active inode actors, by inode. */
+    public record ActiveInodes(ActorRef<Map<Long, ActorRef<InodeActor.Command>>> replyTo) implements Command {}
+
+    /**
+     * File {@code inode} lost its last name: its actor is no longer listed as active and drops the
+     * file once no handle is open; a file without an active actor has its blocks freed at once.
+     */
+    public record DeleteFile(long inode) implements Command {}
+
+    private record InodeStopped(long inode, ActorRef<InodeActor.Command> file) implements Command {}
+
+    /**
+     * The device and the thread-safe objects its actors share.
+     *
+     * @param device the block device
+     * @param deviceId the device header's id, naming the namespace's persistence id
+     * @param queueDepth device requests in flight at most
+     * @param policy the writeback policy at start
+     * @param pageCache the page size and cache budget the dirty thresholds derive from
+     * @param pool page memory
+     * @param ledger the device's page counters
+     * @param layout the block layout
+     * @param metadataCache ext2's map-block cache, or {@code null}
+     * @param deviceErrseq the device-wide errseq
+     * @param committer fsync's metadata commit
+     * @param readaheadPages the largest readahead window in pages
+     */
+    public record Setup(BlockDevice device, String deviceId, int queueDepth, WritebackPolicy policy,
+            PageCacheSettings pageCache, PagePool pool, DirtyLedger ledger, SharedLayout layout, MetadataCache metadataCache, Errseq deviceErrseq,
+            MetadataCommitter committer, int readaheadPages) {
+        /** Validates. */
+        public Setup {
+            requireNonNull(device, "device");
+            requireNonNull(deviceId, "deviceId");
+            requireNonNull(policy, "policy");
+            requireNonNull(pageCache, "pageCache");
+            requireNonNull(pool, "pool");
+            requireNonNull(ledger, "ledger");
+            requireNonNull(layout, "layout");
+            requireNonNull(deviceErrseq, "deviceErrseq");
+            requireNonNull(committer, "committer");
+        }
+    }
+
+    private final Setup setup;
+    private final Parts parts;
+    private final DeviceContext context;
+    private final Map<Long, ActorRef<InodeActor.Command>> inodes = new HashMap<>();
+    private long spawned;
+
+    /** The guardian of an engine on {@code setup}'s device. */
+    public static Behavior<Command> create(Setup setup) {
+        requireNonNull(setup, "setup");
+        return Behaviors.setup(context -> new EngineGuardian(context, setup));
+    }
+
+    private EngineGuardian(ActorContext<Command> context, Setup setup) {
+        super(context);
+        this.setup = setup;
+        ActorRef<BioDispatcher.Command> bios = context.spawn(BioDispatcher.create(setup.device(), setup.queueDepth()), "bios");
+        ActorRef<CompletionActor.Command> completions =
+                context.spawn(CompletionActor.create(bios, setup.deviceErrseq(), setup.policy()), "completions");
+        PersistenceSettings persistence = PersistenceSettings.fromConfig(context.getSystem().settings().config());
+        ActorRef<Namespace.Command> namespace = context.spawn(Namespace.create(setup.deviceId(), persistence), "namespace");
+        ActorRef<Flushing.CoordinatorCommand> coordinator = context.spawn(WritebackCoordinator.create(setup.ledger(),
+                setup.policy(), setup.pageCache(), System::nanoTime), "coordinator");
+        this.parts = new Parts(bios, completions, namespace, coordinator);
+        this.context = new DeviceContext(setup.pool(), setup.ledger(), setup.layout(), setup.metadataCache(),
+                setup.deviceErrseq(), setup.committer(), bios, completions, coordinator, setup.readaheadPages(),
+                setup.policy().maxBioSegments());
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(GetParts.class, this::onGetParts)
+                .onMessage(GetInode.class, this::onGetInode)
+                .onMessage(ActiveInodes.class, this::onActiveInodes)
+                .onMessage(DeleteFile.class, this::onDeleteFile)
+                .onMessage(InodeStopped.class, this::onInodeStopped)
+                .build();
+    }
+
+    private Behavior<Command> onGetParts(GetParts command) {
+        command.replyTo().tell(parts);
+        return this;
+    }
+
+    private Behavior<Command> onGetInode(GetInode command) {
+        command.replyTo().tell(inodes.computeIfAbsent(command.inode(), this::spawnInode));
+        return this;
+    }
+
+    private Behavior<Command> onActiveInodes(ActiveInodes command) {
+        command.replyTo().tell(Map.copyOf(inodes));
+        return this;
+    }
+
+    private Behavior<Command> onDeleteFile(DeleteFile command) {
+        // Forgotten now: a nameless file needs no sync, and its actor stops once its last handle closes.
+        ActorRef<InodeActor.Command> file = inodes.remove(command.inode());
+        if (file != null) {
+            file.tell(InodeActor.Unlink.INSTANCE);
+        } else {
+            setup.layout().deleteFile(command.inode());
+        }
+        return this;
+    }
+
+    private Behavior<Command> onInodeStopped(InodeStopped stopped) {
+        inodes.remove(stopped.inode(), stopped.file());
+        return this;
+    }
+
+    private ActorRef<InodeActor.Command> spawnInode(long inode) {
+        // Numbered: an open racing an unlink may need a new actor while the old one is still stopping.
+        ActorRef<InodeActor.Command> file =
+                getContext().spawn(InodeActor.create(inode, context), "inode-" + inode + "-" + ++spawned);
+        getContext().watchWith(file, new InodeStopped(inode, file));
+        return file;
+    }
+}

@@ -1,0 +1,189 @@
+package dev.writebackd.actors.engine;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.writebackd.block.Bio;
+import dev.writebackd.error.ErrnoException;
+import dev.writebackd.layout.BlockMapper;
+import dev.writebackd.layout.MetadataNeededException;
+import dev.writebackd.mpage.FileReads;
+import dev.writebackd.mpage.ReadStep;
+import dev.writebackd.mpage.ReadaheadWindow;
+import dev.writebackd.mpage.Truncation;
+import dev.writebackd.mpage.WriteBegin;
+import dev.writebackd.mpage.WriteNeed;
+import dev.writebackd.page.PageCache;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The operations on one file's pages that may have to wait for the device — a write that reads
+ * the blocks it does not cover (S6), a read, a truncate — each a resumable cursor over the
+ * algorithms that do the work ({@link WriteBegin}, {@link FileReads.Read}, {@link Truncation}).
+ *
+ * <p>All speak {@link ReadStep}: {@code Done} or {@code Failed} end the operation;
+ * {@code ReadMetadata} asks for a map block; {@code AwaitReads} means "submit these bios, and step
+ * me again after the next I/O of this file completes". Mutable, single-threaded: owned by the inode
+ * actor, which runs one of them at a time.
+ */
+final class PageOps {
+    private PageOps() {}
+
+    /** A resumable operation on the file's pages. */
+    interface Op {
+        /**
+         * Advances the operation as far as it can go now.
+         *
+         * @throws ErrnoException with ENOSPC if the page pool has no room for a page it needs
+         */
+        ReadStep step();
+    }
+
+    /** A write: its chunks applied page by page through {@link WriteBegin}, in order. */
+    static final class WriteOp implements Op {
+        private final PageCache cache;
+        private final BlockMapper mapper;
+        private final WriteData data;
+        private final DurabilityTracker tracker;
+        private final DurabilityTracker.Ticket ticket;
+        private int chunk;
+        private WriteBegin begin;
+        private int bytesApplied;
+        private long pagesDirtied;
+
+        WriteOp(PageCache cache, BlockMapper mapper, WriteData data, DurabilityTracker tracker,
+                DurabilityTracker.Ticket ticket) {
+            this.cache = cache;
+            this.mapper = mapper;
+            this.data = requireNonNull(data, "data");
+            this.tracker = tracker;
+            this.ticket = ticket;
+        }
+
+        @Override
+        public ReadStep step() {
+            while (chunk < data.chunks()) {
+                long page = data.firstPage() + chunk;
+                if (begin == null) {
+                    begin = new WriteBegin(cache, mapper, page, data.from(chunk), data.to(chunk), data.chunk(chunk));
+                }
+                long dirtyBefore = cache.dirtyPages();
+                ReadStep step = begin.step();
+                pagesDirtied += Math.max(0, cache.dirtyPages() - dirtyBefore);
+                if (!(step instanceof ReadStep.Done)) {
+                    return step;
+                }
+                tracker.applied(ticket, page, cache.slot(page));
+                bytesApplied += data.to(chunk) - data.from(chunk);
+                data.release(chunk);
+                begin = null;
+                chunk++;
+            }
+            return new ReadStep.Done(List.of());
+        }
+
+        /** Bytes copied into the cache so far: the whole write once it is done. */
+        int bytesApplied() {
+            return bytesApplied;
+        }
+
+        /** Pages this write turned from clean to dirty (the throttle's count). */
+        long pagesDirtied() {
+            return pagesDirtied;
+        }
+    }
+
+    /** A read of cached or device data through the file's {@link FileReads}. */
+    static final class ReadOp implements Op {
+        private final FileReads.Read read;
+
+        ReadOp(FileReads reads, ReadaheadWindow window, long offset, int length) {
+            this.read = reads.read(window, offset, length);
+        }
+
+        @Override
+        public ReadStep step() {
+            return read.step();
+        }
+
+        /** The bytes read, once the read is done: a fresh read-only heap buffer. */
+        ByteBuffer result() {
+            ByteBuffer out = ByteBuffer.allocate(read.length());
+            read.copyTo(out);
+            return out.flip().asReadOnlyBuffer();
+        }
+    }
+
+    /**
+     * A change of the file's size through {@link Truncation}: it waits for the writeback of the
+     * page holding the edge as an {@code AwaitReads} without bios, reads that page through the
+     * file's reads when it must (U1), and reads a map block when the layout needs one to free blocks
+     * (U3, ext2).
+     */
+    static final class TruncateOp implements Op {
+        private final PageCache cache;
+        private final Truncation truncation;
+        private final FileReads reads;
+        private FileReads.Read edgeRead;
+        private final List<Bio> carried = new ArrayList<>();
+
+        TruncateOp(PageCache cache, BlockMapper mapper, FileReads reads, long newSize) {
+            this.cache = cache;
+            this.truncation = new Truncation(cache, mapper, newSize);
+            this.reads = reads;
+        }
+
+        @Override
+        public ReadStep step() {
+            while (true) {
+                if (edgeRead != null) {
+                    ReadStep read = edgeRead.step();
+                    if (!(read instanceof ReadStep.Done done)) {
+                        return withCarried(read);
+                    }
+                    carried.addAll(done.bios()); // readahead beyond the edge, if any
+                    edgeRead = null;
+                }
+                Optional<WriteNeed> need;
+                try {
+                    need = truncation.step();
+                } catch (MetadataNeededException e) {
+                    return new ReadStep.ReadMetadata(takeCarried(), e.block());
+                }
+                if (need.isEmpty()) {
+                    return new ReadStep.Done(takeCarried());
+                }
+                if (need.get() instanceof WriteNeed.ReadPage readPage) {
+                    int pageSize = cache.pageSize();
+                    edgeRead = reads.read(new ReadaheadWindow(1), readPage.pageIndex() * pageSize, pageSize);
+                    continue;
+                }
+                // WaitForWriteback: the page's write completes as an I/O of this file.
+                return new ReadStep.AwaitReads(takeCarried());
+            }
+        }
+
+        private ReadStep withCarried(ReadStep step) {
+            if (carried.isEmpty()) {
+                return step;
+            }
+            List<Bio> bios = takeCarried();
+            bios.addAll(step.bios());
+            if (step instanceof ReadStep.ReadMetadata m) {
+                return new ReadStep.ReadMetadata(bios, m.block());
+            }
+            if (step instanceof ReadStep.Failed f) {
+                return new ReadStep.Failed(bios, f.errno());
+            }
+            return new ReadStep.AwaitReads(bios);
+        }
+
+        private List<Bio> takeCarried() {
+            List<Bio> bios = new ArrayList<>(carried);
+            carried.clear();
+            return bios;
+        }
+    }
+}
