@@ -6,7 +6,6 @@ import dev.writebackd.error.Errno;
 import dev.writebackd.layout.Extent;
 import dev.writebackd.layout.MappingJournal.Batch;
 import java.util.List;
-import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -14,9 +13,7 @@ import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
-import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
  * One file's committed metadata: its size and its block map, a sorted list of {@link Extent}s
@@ -43,7 +40,7 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * and long, and snapshots, serialized after the record has moved on, stay consistent.
  */
 public final class FileRecord
-        extends EventSourcedBehaviorWithEnforcedReplies<FileRecord.Command, FileRecord.Event, FileRecord.State> {
+        extends ConfiguredEntity<FileRecord.Command, FileRecord.Event, FileRecord.State> {
 
     /** Commands a file record accepts. */
     public sealed interface Command extends CborSerializable {}
@@ -129,11 +126,8 @@ public final class FileRecord
         }
     }
 
-    private final PersistenceSettings settings;
-
     private FileRecord(String deviceId, long inode, PersistenceSettings settings) {
-        super(persistenceId(deviceId, inode), settings.onPersistFailure());
-        this.settings = settings;
+        super(persistenceId(deviceId, inode), settings);
     }
 
     /** The record of file {@code inode} of device {@code deviceId}, snapshotting and restarting per {@code settings}. */
@@ -155,16 +149,6 @@ public final class FileRecord
     @Override
     public State emptyState() {
         return State.empty();
-    }
-
-    @Override
-    public RetentionCriteria retentionCriteria() {
-        return settings.retention();
-    }
-
-    @Override
-    public Optional<Integer> stashCapacity() {
-        return Optional.of(settings.stashCapacity());
     }
 
     @Override

@@ -18,9 +18,7 @@ import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
-import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
  * The names of one device's files: name → inode number, and the next inode number to hand out.
@@ -43,7 +41,7 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * entity has moved on, consistent.
  */
 public final class Namespace
-        extends EventSourcedBehaviorWithEnforcedReplies<Namespace.Command, Namespace.Event, Namespace.State> {
+        extends ConfiguredEntity<Namespace.Command, Namespace.Event, Namespace.State> {
 
     /** Commands the namespace accepts. */
     public sealed interface Command extends CborSerializable {}
@@ -133,11 +131,8 @@ public final class Namespace
         }
     }
 
-    private final PersistenceSettings settings;
-
     private Namespace(String deviceId, PersistenceSettings settings) {
-        super(persistenceId(deviceId), settings.onPersistFailure());
-        this.settings = settings;
+        super(persistenceId(deviceId), settings);
     }
 
     /** The namespace of device {@code deviceId}, with snapshots and restarts per {@code settings}. */
@@ -155,16 +150,6 @@ public final class Namespace
     @Override
     public State emptyState() {
         return State.empty();
-    }
-
-    @Override
-    public RetentionCriteria retentionCriteria() {
-        return settings.retention();
-    }
-
-    @Override
-    public Optional<Integer> stashCapacity() {
-        return Optional.of(settings.stashCapacity());
     }
 
     @Override
