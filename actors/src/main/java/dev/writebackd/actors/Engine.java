@@ -106,8 +106,16 @@ import org.slf4j.LoggerFactory;
  * fails; syncfs reports the device's errors per handle. What becomes of a page whose write failed
  * is the error policy's ({@code linux}, {@code redirty}, {@code sticky}).
  *
- * <p>Not yet: {@code journaled} durability (answers ENOTSUP); file metadata — sizes, block maps —
- * lives in memory only, so a restart forgets file contents while the names persist.
+ * <p>File metadata: on a configuration with a data directory ({@code PersistenceConfig.prepare})
+ * and the {@code extent} layout, each file's size, block map and frees are persisted in ordered
+ * mode — a mapping is committed only after its data is written and the device flushed, by fsync,
+ * sync and shutdown — and restored, checked, at the next start on the same device (the data
+ * directory records the device's id and refuses another device). A crash leaves every
+ * fsync-acknowledged byte, and elsewhere old contents or holes, never another file's bytes. The
+ * {@code ext2} layout, and a configuration without a data directory, keep file metadata in
+ * memory only: a restart forgets file contents while the names persist.
+ *
+ * <p>Not yet: {@code journaled} durability (answers ENOTSUP).
  *
  * <p>Thread-safe.
  */
@@ -649,7 +657,7 @@ public final class Engine {
     }
 
     private CompletionStage<Void> flushDevice(Duration timeout) {
-        Map<Long, List<Extent>> written = layout.takeWritten(); // durable with this flush (ordered mode)
+        long written = layout.takeWritten(); // durable with this flush (ordered mode)
         return this.<BioDispatcher.Command, BioDispatcher.Completed>ask(parts.bios(),
                 replyTo -> new BioDispatcher.Submit(List.of(Bio.flush(Set.of(BioFlag.SYNC))), replyTo), timeout)
                 .whenComplete((completed, failure) -> layout.flushed(written, failure == null

@@ -80,6 +80,14 @@ class EnginePersistenceTest {
         join(first.fsync(shrunk));
         join(first.close(gone));
         join(first.unlink("gone"));
+        Handle replaced = join(first.open("replaced", true));
+        Handle replacing = join(first.open("replacing", true));
+        join(first.write(replaced, 0, ByteBuffer.wrap(pattern(6 * PAGE, 7))));
+        join(first.write(replacing, 0, ByteBuffer.wrap(pattern(2 * PAGE, 8))));
+        join(first.fsync(replaced));
+        join(first.fsync(replacing));
+        join(first.close(replaced));
+        join(first.rename("replacing", "replaced")); // frees the old target's blocks
         join(first.shutdown());
 
         Engine second = start(device);
@@ -87,6 +95,7 @@ class EnginePersistenceTest {
         try {
             assertThat(contents(second, "shrunk")).isEqualTo(Arrays.copyOf(pattern(8 * PAGE, 4), 1000));
             assertThat(errno(second.open("gone", false))).isEqualTo(Errno.ENOENT);
+            assertThat(contents(second, "replaced")).isEqualTo(pattern(2 * PAGE, 8));
             Handle reused = join(second.open("fresh", true)); // may take the freed blocks
             join(second.write(reused, 0, ByteBuffer.wrap(fresh)));
             join(second.fsync(reused));
@@ -98,6 +107,7 @@ class EnginePersistenceTest {
         try {
             assertThat(contents(third, "shrunk")).isEqualTo(Arrays.copyOf(pattern(8 * PAGE, 4), 1000));
             assertThat(contents(third, "fresh")).isEqualTo(fresh);
+            assertThat(contents(third, "replaced")).isEqualTo(pattern(2 * PAGE, 8));
         } finally {
             join(third.shutdown());
         }

@@ -12,7 +12,6 @@ import dev.writebackd.block.Segment;
 import dev.writebackd.config.Durability;
 import dev.writebackd.error.Errno;
 import dev.writebackd.error.ErrnoException;
-import dev.writebackd.layout.Extent;
 import dev.writebackd.layout.MetadataBuffers;
 import dev.writebackd.mpage.Errseq;
 import dev.writebackd.mpage.ErrseqCursor;
@@ -232,8 +231,8 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     private PendingTruncate pendingTruncate;
     private List<DurabilityTracker.Ticket> autoFlush;
     /** The blocks the automatic flush makes durable (ordered mode), taken when it was asked for. */
-    private Map<Long, List<Extent>> autoFlushWritten = Map.of();
-    private final Map<SyncJob, Map<Long, List<Extent>>> flushWritten = new IdentityHashMap<>();
+    private long autoFlushWritten;
+    private final Map<SyncJob, Long> flushWritten = new IdentityHashMap<>();
     private long reportedSize = -1;
     private boolean dirtyReported;
     private boolean aboveBackground;
@@ -783,7 +782,6 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         DurabilityTracker.flushed(autoFlush, error);
         device.layout().flushed(autoFlushWritten, error == null);
         autoFlush = null;
-        autoFlushWritten = Map.of();
         requestFlushForDurability();
         return this;
     }

@@ -10,6 +10,7 @@ import dev.writebackd.layout.Extent;
 import dev.writebackd.layout.MapResult;
 import dev.writebackd.layout.MappingJournal;
 import dev.writebackd.layout.MetadataBuffers;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -40,12 +41,17 @@ public final class SharedLayout implements BlockMapper {
     private final MappingJournal journal;
     private final BlockMapper mapper;
     private final Object lock = new Object();
-    /** Blocks written, by inode, not yet taken for a flush; guarded by {@code lock}. */
-    private Map<Long, List<Extent>> written = new HashMap<>();
+    /** Blocks written and not yet known durable, in the order their writes completed; guarded by {@code lock}. */
+    private final ArrayDeque<Written> written = new ArrayDeque<>();
+    /** The number of the next write to complete; guarded by {@code lock}. */
+    private long nextWrite;
     /** Each file's last known size; guarded by {@code lock}. */
     private final Map<Long, Long> sizes = new HashMap<>();
     /** Files with changes the journal may hold uncommitted; guarded by {@code lock}. */
     private final Set<Long> touched = new TreeSet<>();
+
+    /** Blocks {@code extent} of file {@code inode} written, the {@code number}th write to complete. */
+    private record Written(long number, long inode, Extent extent) {}
 
     /** Shares {@code layout}; nobody else may call it directly afterwards. */
     public SharedLayout(BlockLayout layout) {
@@ -106,7 +112,7 @@ public final class SharedLayout implements BlockMapper {
     public long deleteFile(long inode) {
         synchronized (lock) {
             sizes.remove(inode);
-            written.remove(inode);
+            written.removeIf(w -> w.inode() == inode);
             if (journal != null) {
                 touched.add(inode);
                 return journal.deleteFile(inode);
@@ -144,37 +150,42 @@ public final class SharedLayout implements BlockMapper {
                 long from = Math.max(e.physical(), firstBlock);
                 long to = Math.min(e.physicalEnd(), end);
                 if (from < to) {
-                    written.computeIfAbsent(inode, i -> new ArrayList<>())
-                            .add(new Extent(e.logical() + (from - e.physical()), from, to - from));
+                    written.add(new Written(nextWrite, inode, new Extent(e.logical() + (from - e.physical()), from, to - from)));
                     touched.add(inode);
                 }
             }
-        }
-    }
-
-    /** Takes the blocks written so far: a device flush submitted from now on makes them durable. */
-    public Map<Long, List<Extent>> takeWritten() {
-        synchronized (lock) {
-            Map<Long, List<Extent>> taken = written;
-            written = new HashMap<>();
-            return taken;
+            nextWrite++;
         }
     }
 
     /**
-     * A flush submitted after {@link #takeWritten()} returned {@code taken} completed: on success
-     * the journal learns their data is durable; on failure they wait for the next flush.
+     * Marks the writes completed so far: a device flush submitted from now on makes them durable,
+     * including those an earlier flush still in flight was submitted for.
+     *
+     * @return the mark to hand to {@link #flushed} when the flush completes
      */
-    public void flushed(Map<Long, List<Extent>> taken, boolean succeeded) {
-        if (journal == null || taken.isEmpty()) {
+    public long takeWritten() {
+        synchronized (lock) {
+            return nextWrite;
+        }
+    }
+
+    /**
+     * A flush submitted after {@link #takeWritten()} returned {@code mark} completed: on success
+     * the journal learns the data of every write before the mark is durable; on failure they wait
+     * for the next flush.
+     */
+    public void flushed(long mark, boolean succeeded) {
+        if (journal == null || !succeeded) {
             return;
         }
         synchronized (lock) {
-            if (succeeded) {
-                taken.forEach(journal::dataDurable);
-            } else {
-                taken.forEach((inode, extents) -> written.computeIfAbsent(inode, i -> new ArrayList<>()).addAll(extents));
+            Map<Long, List<Extent>> durable = new HashMap<>();
+            while (!written.isEmpty() && written.peekFirst().number() < mark) {
+                Written w = written.pollFirst();
+                durable.computeIfAbsent(w.inode(), i -> new ArrayList<>()).add(w.extent());
             }
+            durable.forEach(journal::dataDurable);
         }
     }
 
