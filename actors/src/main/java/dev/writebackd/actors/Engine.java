@@ -161,7 +161,9 @@ public final class Engine {
     }
 
     /**
-     * Starts an engine on {@code device} with file metadata kept in memory.
+     * Starts an engine on {@code device}. With a data directory in {@code config} and the
+     * {@code extent} layout, file metadata is persisted in ordered mode and restored from the
+     * journal here, before the engine is returned; otherwise it is kept in memory.
      *
      * @param settings page cache, layout, writeback policy and readahead (the device's geometry is
      *     the device's own)
@@ -169,7 +171,10 @@ public final class Engine {
      *     layout
      * @param config the actor system's configuration: {@code PersistenceConfig.prepare(dataDir)}, or
      *     a test journal's configuration
-     * @throws ErrnoException if the device holds another layout or a damaged header
+     * @throws ErrnoException if the device holds another layout or a damaged header, or (EINVAL)
+     *     the data directory's journal belongs to another device
+     * @throws IllegalStateException naming every problem when the restored file records disagree
+     *     (a block mapped twice, say): the engine refuses to start
      */
     public static Engine start(Settings settings, BlockDevice device, Config config) {
         requireNonNull(config, "config");
