@@ -12,7 +12,14 @@ import dev.writebackd.actors.engine.WriteData;
 import dev.writebackd.actors.io.BioDispatcher;
 import dev.writebackd.actors.io.BioResult;
 import dev.writebackd.actors.persist.FileNames;
+import dev.writebackd.actors.persist.FileRecord;
+import dev.writebackd.actors.persist.FileRecords;
+import dev.writebackd.actors.persist.JournalDatabase;
+import dev.writebackd.actors.persist.JournalSync;
 import dev.writebackd.actors.persist.Namespace;
+import dev.writebackd.actors.persist.PersistenceConfig;
+import dev.writebackd.actors.persist.PersistenceSettings;
+import dev.writebackd.actors.persist.PersistentCommitter;
 import dev.writebackd.block.Bio;
 import dev.writebackd.block.BioFlag;
 import dev.writebackd.block.BlockDevice;
@@ -25,11 +32,24 @@ import dev.writebackd.error.Errno;
 import dev.writebackd.error.ErrnoException;
 import dev.writebackd.layout.BlockAllocator;
 import dev.writebackd.layout.BlockLayout;
+import dev.writebackd.layout.ConsistencyProblem;
+import dev.writebackd.layout.Extent;
+import dev.writebackd.layout.ExtentMapper;
+import dev.writebackd.layout.MappingJournal;
 import dev.writebackd.layout.MetadataCache;
+import dev.writebackd.layout.StartupCheck;
 import dev.writebackd.mpage.Errseq;
 import dev.writebackd.page.DirtyLedger;
 import dev.writebackd.page.PagePool;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,6 +57,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -51,6 +73,8 @@ import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
@@ -82,8 +106,16 @@ import org.slf4j.LoggerFactory;
  * fails; syncfs reports the device's errors per handle. What becomes of a page whose write failed
  * is the error policy's ({@code linux}, {@code redirty}, {@code sticky}).
  *
- * <p>Not yet: {@code journaled} durability (answers ENOTSUP); file metadata — sizes, block maps —
- * lives in memory only, so a restart forgets file contents while the names persist.
+ * <p>File metadata: on a configuration with a data directory ({@code PersistenceConfig.prepare})
+ * and the {@code extent} layout, each file's size, block map and frees are persisted in ordered
+ * mode — a mapping is committed only after its data is written and the device flushed, by fsync,
+ * sync and shutdown — and restored, checked, at the next start on the same device (the data
+ * directory records the device's id and refuses another device). A crash leaves every
+ * fsync-acknowledged byte, and elsewhere old contents or holes, never another file's bytes. The
+ * {@code ext2} layout, and a configuration without a data directory, keep file metadata in
+ * memory only: a restart forgets file contents while the names persist.
+ *
+ * <p>Not yet: {@code journaled} durability (answers ENOTSUP).
  *
  * <p>Thread-safe.
  */
@@ -94,6 +126,7 @@ public final class Engine {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration REPORT_TIMEOUT = Duration.ofSeconds(5);
     private static final Executor CALLBACKS = ForkJoinPool.commonPool();
+    private static final String DEVICE_ID_FILE = "device-id";
 
     private final ActorSystem<EngineGuardian.Command> system;
     private final EngineGuardian.Parts parts;
@@ -102,6 +135,7 @@ public final class Engine {
     private final DirtyLedger ledger;
     private final Errseq deviceErrseq;
     private final MetadataCommitter committer;
+    private final SharedLayout layout;
     private final long maxFileBytes;
     private final Duration askTimeout;
     private final Duration shutdownTimeout;
@@ -111,7 +145,7 @@ public final class Engine {
     private volatile boolean stopped;
 
     private Engine(ActorSystem<EngineGuardian.Command> system, EngineGuardian.Parts parts, Settings settings,
-            PagePool pool, DirtyLedger ledger, Errseq deviceErrseq, MetadataCommitter committer, long maxFileBytes) {
+            PagePool pool, DirtyLedger ledger, Errseq deviceErrseq, MetadataCommitter committer, SharedLayout layout) {
         this.system = system;
         this.parts = parts;
         this.settings = settings;
@@ -119,14 +153,17 @@ public final class Engine {
         this.ledger = ledger;
         this.deviceErrseq = deviceErrseq;
         this.committer = committer;
-        this.maxFileBytes = maxFileBytes;
+        this.layout = layout;
+        this.maxFileBytes = layout.maxFileBytes();
         Config config = system.settings().config();
         this.askTimeout = config.getDuration(ASK_TIMEOUT);
         this.shutdownTimeout = config.getDuration(SHUTDOWN_TIMEOUT);
     }
 
     /**
-     * Starts an engine on {@code device} with file metadata kept in memory.
+     * Starts an engine on {@code device}. With a data directory in {@code config} and the
+     * {@code extent} layout, file metadata is persisted in ordered mode and restored from the
+     * journal here, before the engine is returned; otherwise it is kept in memory.
      *
      * @param settings page cache, layout, writeback policy and readahead (the device's geometry is
      *     the device's own)
@@ -134,10 +171,18 @@ public final class Engine {
      *     layout
      * @param config the actor system's configuration: {@code PersistenceConfig.prepare(dataDir)}, or
      *     a test journal's configuration
-     * @throws ErrnoException if the device holds another layout or a damaged header
+     * @throws ErrnoException if the device holds another layout or a damaged header, or (EINVAL)
+     *     the data directory's journal belongs to another device
+     * @throws IllegalStateException naming every problem when the restored file records disagree
+     *     (a block mapped twice, say): the engine refuses to start
      */
     public static Engine start(Settings settings, BlockDevice device, Config config) {
-        return start(settings, device, config, MetadataCommitter::inMemory);
+        requireNonNull(config, "config");
+        requireNonNull(settings, "settings");
+        if (config.hasPath(PersistenceConfig.DATA_DIR) && settings.layout() == Layout.EXTENT) {
+            return launch(settings, device, config, null);
+        }
+        return launch(settings, device, config, MetadataCommitter::inMemory);
     }
 
     /**
@@ -146,10 +191,20 @@ public final class Engine {
      */
     public static Engine start(Settings settings, BlockDevice device, Config config,
             Function<SharedLayout, MetadataCommitter> committer) {
+        requireNonNull(committer, "committer");
+        return launch(settings, device, config, committer);
+    }
+
+    /**
+     * Starts an engine; {@code committer} is {@code null} for the persistent {@code extent} layout,
+     * whose file records are restored from the journal and checked before the engine answers.
+     */
+    private static Engine launch(Settings settings, BlockDevice device, Config config,
+            Function<SharedLayout, MetadataCommitter> committer) {
         requireNonNull(settings, "settings");
         requireNonNull(device, "device");
         requireNonNull(config, "config");
-        requireNonNull(committer, "committer");
+        boolean persistent = committer == null;
         int pageSize = settings.pageCache().pageSize();
         int blockSize = device.blockSize();
         if (pageSize % blockSize != 0) {
@@ -157,15 +212,26 @@ public final class Engine {
         }
         String layoutName = settings.layout().configName();
         DeviceHeader header = header(device, layoutName);
+        if (persistent) {
+            pairWithDataDir(header, Path.of(config.getString(PersistenceConfig.DATA_DIR)));
+        }
         MetadataCache metadataCache = settings.layout() == Layout.EXT2 ? new MetadataCache(blockSize) : null;
-        SharedLayout layout = new SharedLayout(BlockLayout.create(layoutName,
-                new BlockAllocator(device.sizeBytes() / blockSize), blockSize, metadataCache));
+        BlockLayout blockLayout = BlockLayout.create(layoutName, new BlockAllocator(device.sizeBytes() / blockSize),
+                blockSize, metadataCache);
+        MappingJournal journal = persistent ? new MappingJournal(blockLayout) : null;
+        SharedLayout layout = persistent ? new SharedLayout(blockLayout, journal) : new SharedLayout(blockLayout);
         PagePool pool = new PagePool(pageSize, settings.pageCache().cacheBudgetBytes());
         DirtyLedger ledger = new DirtyLedger();
         Errseq deviceErrseq = new Errseq();
-        MetadataCommitter commits = committer.apply(layout);
+        AtomicReference<PersistentCommitter> persisted = new AtomicReference<>();
+        MetadataCommitter commits = persistent ? inode -> {
+            PersistentCommitter records = persisted.get();
+            return records != null ? records.commit(inode) : CompletableFuture.failedFuture(
+                    new ErrnoException(Errno.EIO, "the file records are not restored yet"));
+        } : committer.apply(layout);
         int readaheadPages = (int) Math.max(1, settings.readahead().maxWindowBytes() / pageSize);
-        EngineGuardian.Setup setup = new EngineGuardian.Setup(device, header.id().toString(),
+        String deviceId = header.id().toString();
+        EngineGuardian.Setup setup = new EngineGuardian.Setup(device, deviceId,
                 settings.device().queueDepth(), settings.writeback(), settings.pageCache(), pool, ledger, layout, metadataCache,
                 deviceErrseq, commits, readaheadPages);
         ActorSystem<EngineGuardian.Command> system = ActorSystem.create(EngineGuardian.create(setup), "writebackd",
@@ -174,12 +240,87 @@ public final class Engine {
         try {
             parts = AskPattern.<EngineGuardian.Command, EngineGuardian.Parts>ask(system, EngineGuardian.GetParts::new,
                     START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
+            if (persistent) {
+                persisted.set(restore(system, parts, deviceId, (ExtentMapper) blockLayout, journal, layout));
+            }
         } catch (CompletionException e) {
             system.terminate();
             throw new IllegalStateException("the engine did not start", e.getCause());
+        } catch (RuntimeException e) {
+            system.terminate();
+            throw e;
         }
-        log.info("Engine started on a {}-byte device, {} layout, id {}", device.sizeBytes(), layoutName, header.id());
-        return new Engine(system, parts, settings, pool, ledger, deviceErrseq, commits, layout.maxFileBytes());
+        log.info("Engine started on a {}-byte device, {} layout, id {}{}", device.sizeBytes(), layoutName, header.id(),
+                persistent ? ", file metadata persisted" : "");
+        return new Engine(system, parts, settings, pool, ledger, deviceErrseq, commits, layout);
+    }
+
+    /**
+     * The start-up restore of the persistent {@code extent} layout: every named file's committed
+     * record rebuilt into the fresh {@code mapper} and checked ({@link StartupCheck}), each file's
+     * committed size restored.
+     *
+     * @return the committer of the records
+     * @throws IllegalStateException naming every problem when the records disagree (blocks mapped twice, say)
+     */
+    private static PersistentCommitter restore(ActorSystem<EngineGuardian.Command> system, EngineGuardian.Parts parts,
+            String deviceId, ExtentMapper mapper, MappingJournal journal, SharedLayout layout) {
+        Config config = system.settings().config();
+        Duration askTimeout = config.getDuration(ASK_TIMEOUT);
+        ActorRef<FileRecords.Command> records = system.systemActorOf(
+                FileRecords.create(deviceId, PersistenceSettings.fromConfig(config)), "file-records", Props.empty());
+        Namespace.Listing listing = AskPattern.<Namespace.Command, Namespace.Listing>ask(parts.namespace(),
+                Namespace.List::new, START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
+        Set<Long> inodes = new TreeSet<>(listing.entries().values());
+        Map<Long, FileRecord.State> states = FileRecords.readAll(records, inodes, START_TIMEOUT, system.scheduler())
+                .toCompletableFuture().join();
+        Map<Long, List<Extent>> committed = new TreeMap<>();
+        states.forEach((inode, state) -> {
+            if (!state.deleted()) {
+                committed.put(inode, state.extents());
+            }
+        });
+        List<ConsistencyProblem> problems = StartupCheck.rebuild(mapper, committed);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("the file records of device " + deviceId + " disagree, refusing to start: "
+                    + problems);
+        }
+        states.forEach((inode, state) -> {
+            if (!state.deleted()) {
+                layout.restored(inode, state.size());
+            }
+        });
+        log.info("Restored {} files of device {}", committed.size(), deviceId);
+        return new PersistentCommitter(journal, records, new JournalSync(JournalDatabase.fromConfig(config)),
+                system.dispatchers().lookup(DispatcherSelector.blocking()), system.scheduler(), askTimeout);
+    }
+
+    /**
+     * Pairs the journal in {@code dataDir} with the device: the first start records the device's
+     * id there; later starts refuse a device with another id, so a journal is never applied to the
+     * wrong device.
+     */
+    private static void pairWithDataDir(DeviceHeader header, Path dataDir) {
+        Path idFile = dataDir.resolve(DEVICE_ID_FILE);
+        try {
+            if (Files.exists(idFile)) {
+                String recorded = Files.readString(idFile, StandardCharsets.UTF_8).strip();
+                if (!recorded.equals(header.id().toString())) {
+                    throw new ErrnoException(Errno.EINVAL, "the journal in " + dataDir + " belongs to device " + recorded
+                            + ", not to device " + header.id());
+                }
+                return;
+            }
+            Files.createDirectories(dataDir);
+            Path temporary = dataDir.resolve(DEVICE_ID_FILE + ".new");
+            Files.writeString(temporary, header.id() + "\n", StandardCharsets.UTF_8);
+            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            Files.move(temporary, idFile, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot pair the journal in " + dataDir + " with device " + header.id(), e);
+        }
     }
 
     private static DeviceHeader header(BlockDevice device, String layout) {
@@ -441,6 +582,18 @@ public final class Engine {
         return deliver(result);
     }
 
+    /**
+     * Stops the actors at once, writing nothing back, committing nothing: what a crash leaves, for
+     * tests of the start-up restore. Completes once the actor system has terminated.
+     */
+    CompletionStage<Void> halt() {
+        shutdown.compareAndSet(null, new CompletableFuture<>());
+        handles.clear();
+        stopped = true;
+        system.terminate();
+        return deliver(system.getWhenTerminated().thenApply(done -> null));
+    }
+
     /** One round: sync everything, then stop if all is clean, fail if it can never be, else go again. */
     private CompletionStage<Void> drain(long deadline, Duration timeout, long errorsBefore) {
         Duration left = Duration.ofNanos(deadline - System.nanoTime());
@@ -509,8 +662,11 @@ public final class Engine {
     }
 
     private CompletionStage<Void> flushDevice(Duration timeout) {
+        long written = layout.takeWritten(); // durable with this flush (ordered mode)
         return this.<BioDispatcher.Command, BioDispatcher.Completed>ask(parts.bios(),
                 replyTo -> new BioDispatcher.Submit(List.of(Bio.flush(Set.of(BioFlag.SYNC))), replyTo), timeout)
+                .whenComplete((completed, failure) -> layout.flushed(written, failure == null
+                        && completed.results().stream().allMatch(BioResult::succeeded)))
                 .thenAccept(completed -> {
                     for (BioResult result : completed.results()) {
                         if (!result.succeeded()) {
@@ -520,7 +676,10 @@ public final class Engine {
                 });
     }
 
-    private CompletionStage<Void> commitAll(Collection<Long> inodes) {
+    /** Commits the active files and every file changed since the last sync (an unlinked one, say). */
+    private CompletionStage<Void> commitAll(Collection<Long> active) {
+        Set<Long> inodes = new TreeSet<>(active);
+        inodes.addAll(layout.takeTouched());
         CompletableFuture<?>[] commits = inodes.stream().map(inode -> committer.commit(inode).toCompletableFuture())
                 .toArray(CompletableFuture[]::new);
         return CompletableFuture.allOf(commits);

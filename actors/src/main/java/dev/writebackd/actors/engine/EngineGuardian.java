@@ -153,6 +153,9 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
             file.tell(InodeActor.Unlink.INSTANCE);
         } else {
             setup.layout().deleteFile(command.inode());
+            if (setup.layout().journal().isPresent()) {
+                setup.committer().commit(command.inode()); // the record's delete; a failure is logged by the committer
+            }
         }
         return this;
     }

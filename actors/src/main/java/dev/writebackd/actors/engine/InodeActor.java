@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.writebackd.actors.io.BioDispatcher;
 import dev.writebackd.actors.io.BioResult;
 import dev.writebackd.block.Bio;
+import dev.writebackd.block.BlockDevice;
 import dev.writebackd.block.BioFlag;
 import dev.writebackd.block.BioOp;
 import dev.writebackd.block.Segment;
@@ -229,6 +230,10 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     private boolean truncating;
     private PendingTruncate pendingTruncate;
     private List<DurabilityTracker.Ticket> autoFlush;
+    /** The blocks the automatic flush makes durable (ordered mode), taken when it was asked for. */
+    private long autoFlushWritten;
+    private final Map<SyncJob, Long> flushWritten = new IdentityHashMap<>();
+    private long reportedSize = -1;
     private boolean dirtyReported;
     private boolean aboveBackground;
     private boolean unlinked;
@@ -250,6 +255,8 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         this.timers = timers;
         this.stash = new OrderedStash<>(stash, "inode " + inode);
         this.cache = new PageCache(inode, device.pool(), device.ledger(), device.layout().blockSize());
+        this.cache.setSize(device.layout().size(inode)); // the restored size after a restart
+        this.reportedSize = cache.size();
         this.reads = new FileReads(cache, device.layout());
         this.metadata = device.layout().metadataBuffers();
         this.failedPages = new FailedPages(cache, durability);
@@ -641,6 +648,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         Bio flush = Bio.flush(Set.of(BioFlag.SYNC));
         fsyncFlushes.put(flush, job);
         flushTickets.put(job, durability.takeWritten());
+        flushWritten.put(job, device.layout().takeWritten());
         device.bios().tell(new BioDispatcher.Submit(List.of(flush), io));
     }
 
@@ -669,10 +677,12 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
 
     private void fsyncFlushed(SyncJob job, Errno error) {
         DurabilityTracker.flushed(flushTickets.remove(job), error);
+        device.layout().flushed(flushWritten.remove(job), error == null); // ordered mode: now committable
         if (error != null) {
             fsyncFailed(job, "the device flush failed: " + error);
             return;
         }
+        reportSize();
         getContext().pipeToSelf(device.committer().commit(inode), (ok, failure) -> new CommitDone(job, failure));
     }
 
@@ -713,6 +723,12 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         for (CompletionActor.EndedWrite write : message.ended().writes()) {
             failedPages.failed(write.verdicts());
             WriteCompletion.Completed completed = WriteCompletion.complete(cache, metadata, write.bio(), write.error());
+            Bio data = write.bio().bio();
+            if (write.error() == null && !data.flags().contains(BioFlag.META)) {
+                long blockSize = device.layout().blockSize();
+                device.layout().written(inode, data.startSector() * BlockDevice.SECTOR_SIZE / blockSize,
+                        data.lengthBytes() / blockSize);
+            }
             if (completed.boundaryWrite() != null) {
                 submitWrites(List.of(completed.boundaryWrite())); // W9, B7: behind its data
             }
@@ -753,6 +769,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     private void requestFlushForDurability() {
         if (autoFlush == null && durability.hasWritten()) {
             autoFlush = durability.takeWritten();
+            autoFlushWritten = device.layout().takeWritten();
             device.completions().tell(new CompletionActor.RequestFlush(flushed));
         }
     }
@@ -763,6 +780,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
             errseq.set(Errno.EIO);
         }
         DurabilityTracker.flushed(autoFlush, error);
+        device.layout().flushed(autoFlushWritten, error == null);
         autoFlush = null;
         requestFlushForDurability();
         return this;
@@ -882,6 +900,9 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         }
         requestTruncate(0, step -> {
             device.layout().deleteFile(inode);
+            if (device.layout().journal().isPresent()) {
+                device.committer().commit(inode); // the record's delete; a failure is logged by the committer
+            }
             durability.failAll(Errno.ENOENT, "the file was deleted");
             if (autoFlush != null) {
                 DurabilityTracker.abandon(autoFlush, Errno.ENOENT, "the file was deleted");
@@ -894,6 +915,14 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         });
     }
 
+    /** Tells the layout the file's size when a write or truncate changed it (ordered mode commits it). */
+    private void reportSize() {
+        if (!unlinked && cache.size() != reportedSize) {
+            reportedSize = cache.size();
+            device.layout().sizeChanged(inode, reportedSize);
+        }
+    }
+
     /**
      * Stashes {@code command} if it must wait: while a truncate is pending, while another page
      * operation waits (for writes, reads, truncates), or behind commands already stashed.
@@ -904,6 +933,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     }
 
     private Behavior<Command> next() {
+        reportSize();
         if (stopping) {
             stash.forEach(this::refuse);
             return Behaviors.stopped();
