@@ -210,13 +210,15 @@ class BufferWriterTest {
         int failAt = bpp / 2;
         h.mapper.fail(failAt, Errno.ENOSPC);
         if (bpp >= 4) {
-            h.mapper.allocated(bpp - 1, 1); // mapped beyond the failure: written all the same
+            h.mapper.allocated(bpp - 1, 1); // allocated beyond the failure, never asked for: not written
         }
 
         PageWriter.Result result = h.writePage(h.writer(SyncMode.NONE), 0);
 
         assertThat(result).isEqualTo(PageWriter.Result.failed(Errno.ENOSPC));
         assertThat(h.errors).containsExactly(Errno.ENOSPC);
+        assertThat(h.mapper.calls).extracting(TestMapper.MapCall::logical).as("get_block stops at the failing block")
+                .contains((long) failAt).allMatch(logical -> logical <= failAt);
         List<Harness.Shape> expected = blockBios(h, 0, 0, failAt, java.util.Set.of());
         long[] buffers = h.cache.buffers(0);
         assertThat(h.shapes()).containsExactlyElementsOf(expected);

@@ -3,6 +3,7 @@ package dev.writebackd.mpage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.writebackd.config.Settings;
 import dev.writebackd.mpage.ReadaheadWindow.Range;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -52,7 +53,10 @@ class ReadaheadWindowTest {
     @DisplayName("A1 the default window is 128 KiB: 32 pages of 4 KiB")
     void defaultWindow() {
         assertThat(new ReadaheadWindow().maxPages()).isEqualTo(32).isEqualTo(ReadaheadWindow.DEFAULT_MAX_PAGES);
-        assertThat(32 * 4096).isEqualTo(128 * 1024);
+        Settings defaults = Settings.defaults();
+        assertThat(defaults.readahead().maxWindowBytes()).as("configured default window").isEqualTo(128 * 1024);
+        assertThat(defaults.readahead().maxWindowBytes() / defaults.pageCache().pageSize())
+                .as("the configured window in pages").isEqualTo(ReadaheadWindow.DEFAULT_MAX_PAGES);
     }
 
     @ParameterizedTest(name = "read {1} pages at {0}")

@@ -110,7 +110,19 @@ class ThrottleTest {
     @Test
     @DisplayName("T2 the writer is only delayed, never asked to write: every action is an answer time")
     void writersNeverWrite() {
-        assertThat(Action.values()).containsExactly(Action.NO_PAUSE, Action.PAUSE, Action.WAIT_FOR_LIMIT);
+        for (long dirty = 0; dirty <= 2 * LIMITS.threshPages(); dirty++) {
+            for (long pages : new long[] {1, 50, 10_000}) {
+                Decision d = Throttle.decide(dirty, LIMITS, RATE, WriterState.initial(RATE).dirtied(pages));
+
+                assertThat(d.delayNanos()).as("dirty %d, %d pages: delay", dirty, pages).isBetween(0L, MAX_PAUSE_NANOS);
+                if (d.action() != Action.NO_PAUSE) {
+                    assertThat(d.delayNanos()).as("dirty %d, %d pages: a taken delay", dirty, pages)
+                            .isGreaterThanOrEqualTo(MIN_PAUSE_NANOS);
+                }
+                assertThat(d.action() == Action.WAIT_FOR_LIMIT).as("dirty %d: waits exactly at and above the limit", dirty)
+                        .isEqualTo(dirty >= LIMITS.threshPages());
+            }
+        }
     }
 
     // ---- T3 ---------------------------------------------------------------------------------
