@@ -370,6 +370,29 @@ public final class Engine {
                 })));
     }
 
+    /**
+     * The open handle numbered {@code id} (see {@link Handle#id()}), for callers that name handles
+     * by number, such as the HTTP API; empty if no such handle is open.
+     */
+    public java.util.Optional<Handle> handle(long id) {
+        return stopped ? java.util.Optional.empty() : java.util.Optional.ofNullable(handles.get(id));
+    }
+
+    /**
+     * Every file by name, in name order, with its inode and its size now (cached writes included).
+     *
+     * @return the files; ESHUTDOWN once the engine has stopped
+     */
+    public CompletionStage<List<FileInfo>> files() {
+        if (stopped) {
+            return CompletableFuture.failedFuture(shutDown());
+        }
+        return deliver(this.<Namespace.Command, Namespace.Listing>ask(parts.namespace(), Namespace.List::new)
+                .thenApply(listing -> listing.entries().entrySet().stream()
+                        .map(entry -> new FileInfo(entry.getKey(), entry.getValue(), layout.size(entry.getValue())))
+                        .toList()));
+    }
+
     /** Closes {@code handle}; EBADF if it is not open. */
     public CompletionStage<Void> close(Handle handle) {
         ErrnoException invalid = checkHandle(handle);
