@@ -370,6 +370,11 @@ public final class Engine {
                 })));
     }
 
+    /** The largest file the device's layout can map, in bytes: a write or truncate beyond it fails with EFBIG. */
+    public long maxFileBytes() {
+        return maxFileBytes;
+    }
+
     /**
      * The open handle numbered {@code id} (see {@link Handle#id()}), for callers that name handles
      * by number, such as the HTTP API; empty if no such handle is open.
