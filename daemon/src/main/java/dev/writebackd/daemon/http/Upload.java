@@ -65,9 +65,17 @@ final class Upload {
                 .limitWeighted(limit, chunk -> (long) chunk.size())
                 .runWith(Sink.seq(), materializer)
                 .<Upload>thenApply(Upload::new)
-                .exceptionallyCompose(failure -> CompletableFuture.failedFuture(
-                        ApiErrors.unwrap(failure) instanceof StreamLimitReachedException
-                                ? tooLarge("a chunked body of more", limit) : ApiErrors.unwrap(failure)));
+                .exceptionallyCompose(failure -> CompletableFuture.failedFuture(notReceived(failure, limit)));
+    }
+
+    /** EFBIG for a body that grew past the limit; EINVAL for one that did not arrive whole (an aborted upload). */
+    private static ErrnoException notReceived(Throwable failure, long limit) {
+        Throwable cause = ApiErrors.unwrap(failure);
+        if (cause instanceof StreamLimitReachedException) {
+            return tooLarge("a chunked body of more", limit);
+        }
+        return new ErrnoException(Errno.EINVAL, "the request body did not arrive whole, nothing was written: "
+                + cause.getMessage());
     }
 
     private static ErrnoException tooLarge(String what, long limit) {
