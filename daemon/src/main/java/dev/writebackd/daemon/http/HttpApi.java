@@ -43,6 +43,7 @@ public final class HttpApi {
     private final ApiSettings settings;
     private final DataRoutes data;
     private final ServiceRoutes service;
+    private final PolicyRoutes policy;
 
     /** The API with the default settings: a 64 MiB body limit, no token. */
     public HttpApi(Supplier<Engine> engine, Supplier<CompletionStage<String>> metrics) {
@@ -57,6 +58,7 @@ public final class HttpApi {
         this.answers = new Answers(engine, settings);
         this.data = new DataRoutes(answers);
         this.service = new ServiceRoutes(answers, metrics);
+        this.policy = new PolicyRoutes(answers);
     }
 
     /**
@@ -89,7 +91,7 @@ public final class HttpApi {
         ExceptionHandler errors = ExceptionHandler.newBuilder()
                 .matchAny(failure -> complete(ApiErrors.response(failure))).build();
         return handleExceptions(errors, () -> authorized(() -> concat(
-                pathPrefix("v1", () -> concat(data.route(), service.v1())),
+                pathPrefix("v1", () -> concat(data.route(), policy.route(), service.v1())),
                 service.root(),
                 extractUnmatchedPath(path -> complete(ApiErrors.error(StatusCodes.NOT_FOUND, Errno.ENOENT,
                         "no such resource: " + path))))));
