@@ -6,13 +6,16 @@ import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.extractMaterializer;
 import static org.apache.pekko.http.javadsl.server.Directives.extractMethod;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterMap;
 import static org.apache.pekko.http.javadsl.server.Directives.withoutSizeLimit;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.writebackd.actors.Engine;
 import dev.writebackd.actors.Handle;
 import dev.writebackd.error.Errno;
 import dev.writebackd.error.ErrnoException;
 import java.util.Arrays;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -23,6 +26,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /** What every route shares: the engine, the body limit, answering a stage, and refusing a wrong method. */
 final class Answers {
+    /** The limit of JSON bodies (open, rename, policy), which are small. */
+    private static final long JSON_LIMIT = 64 * 1024;
+
     private final Supplier<Engine> engine;
     private final ApiSettings settings;
 
@@ -70,6 +76,29 @@ final class Answers {
     Route withBody(long limit, Function<Upload, CompletionStage<HttpResponse>> handler) {
         return withoutSizeLimit(() -> extractMaterializer(materializer -> extractRequestEntity(entity ->
                 answer(() -> Upload.receive(entity, limit, materializer).thenCompose(handler::apply)))));
+    }
+
+    /**
+     * Receives a JSON object with no key outside {@code keys} (EINVAL otherwise), refusing any
+     * query parameter, then answers with the handler.
+     */
+    Route withJson(Set<String> keys, Function<ObjectNode, CompletionStage<HttpResponse>> handler) {
+        return parameterMap(params -> {
+            try {
+                Queries.of(params);
+            } catch (RuntimeException e) {
+                return answer(() -> CompletableFuture.failedFuture(e));
+            }
+            return withBody(JSON_LIMIT, upload -> handler.apply(Json.parseObject(upload.joined(), keys)));
+        });
+    }
+
+    /** Answers with {@code handler}, refusing any query parameter. */
+    static Route noQuery(Supplier<CompletionStage<HttpResponse>> handler) {
+        return parameterMap(params -> answer(() -> {
+            Queries.of(params);
+            return handler.get();
+        }));
     }
 
     /** {@link #withBody} with the configured limit for data. */

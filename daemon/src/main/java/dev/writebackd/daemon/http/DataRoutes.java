@@ -3,6 +3,7 @@ package dev.writebackd.daemon.http;
 import static dev.writebackd.daemon.http.Answers.answer;
 import static dev.writebackd.daemon.http.Answers.methods;
 import static dev.writebackd.daemon.http.Answers.noContent;
+import static dev.writebackd.daemon.http.Answers.noQuery;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.delete;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
@@ -13,7 +14,6 @@ import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.Directives.put;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.writebackd.actors.Engine;
 import dev.writebackd.actors.FileInfo;
 import dev.writebackd.actors.Handle;
@@ -23,10 +23,9 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
-import java.util.function.Supplier;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -37,9 +36,6 @@ import org.apache.pekko.http.javadsl.server.Route;
  * listing).
  */
 final class DataRoutes {
-    /** JSON bodies (open, rename) are small. */
-    private static final long JSON_LIMIT = 64 * 1024;
-
     private final Answers answers;
 
     DataRoutes(Answers answers) {
@@ -84,7 +80,7 @@ final class DataRoutes {
     }
 
     private Route open() {
-        return noQueryWithJson(Set.of("file", "create"), body -> {
+        return answers.withJson(Set.of("file", "create"), body -> {
             String name = Json.requiredString(body, "file");
             boolean create = Json.optionalBoolean(body, "create", false);
             return answers.engine().open(name, create).thenApply(handle -> Json.response(StatusCodes.CREATED,
@@ -141,7 +137,7 @@ final class DataRoutes {
                     Engine engine = answers.engine();
                     return noContent(withHandle(engine, name, false, engine::fsync));
                 })))),
-                path("rename", () -> methods(post(() -> noQueryWithJson(Set.of("to"), body ->
+                path("rename", () -> methods(post(() -> answers.withJson(Set.of("to"), body ->
                         noContent(answers.engine().rename(name, Json.requiredString(body, "to"))))))));
     }
 
@@ -173,31 +169,10 @@ final class DataRoutes {
             }
             return result.handle((value, failure) -> engine.close(handle).handle((closed, closeFailure) -> {
                 if (failure != null) {
-                    throw new java.util.concurrent.CompletionException(ApiErrors.unwrap(failure));
+                    throw new CompletionException(ApiErrors.unwrap(failure));
                 }
                 return value;
             })).thenCompose(stage -> stage);
-        });
-    }
-
-    // ---- helpers ---------------------------------------------------------------------------------
-
-    /** Answers with {@code handler}, refusing any query parameter. */
-    static Route noQuery(Supplier<CompletionStage<HttpResponse>> handler) {
-        return parameterMap(params -> answer(() -> {
-            Queries.of(params);
-            return handler.get();
-        }));
-    }
-
-    private Route noQueryWithJson(Set<String> keys, Function<ObjectNode, CompletionStage<HttpResponse>> handler) {
-        return parameterMap(params -> {
-            try {
-                Queries.of(params);
-            } catch (RuntimeException e) {
-                return answer(() -> CompletableFuture.failedFuture(e));
-            }
-            return answers.withBody(JSON_LIMIT, upload -> handler.apply(Json.parseObject(upload.joined(), keys)));
         });
     }
 }

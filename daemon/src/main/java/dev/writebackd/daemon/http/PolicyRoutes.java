@@ -1,9 +1,8 @@
 package dev.writebackd.daemon.http;
 
 import static dev.writebackd.daemon.http.Answers.methods;
-import static dev.writebackd.daemon.http.DataRoutes.noQuery;
+import static dev.writebackd.daemon.http.Answers.noQuery;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
-import static org.apache.pekko.http.javadsl.server.Directives.parameterMap;
 import static org.apache.pekko.http.javadsl.server.Directives.patch;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 
@@ -25,7 +24,6 @@ import org.apache.pekko.http.javadsl.server.Route;
  * engine's next decision and the answer is the whole new policy.
  */
 final class PolicyRoutes {
-    private static final long JSON_LIMIT = 64 * 1024;
     private static final Set<String> KEYS = Set.copyOf(RuntimePolicy.KEYS);
 
     private final Answers answers;
@@ -41,17 +39,7 @@ final class PolicyRoutes {
     }
 
     private Route change() {
-        return parameterMap(params -> {
-            try {
-                Queries.of(params);
-            } catch (RuntimeException e) {
-                return Answers.answer(() -> CompletableFuture.failedFuture(e));
-            }
-            return answers.withBody(JSON_LIMIT, upload -> {
-                ObjectNode body = Json.parseObject(upload.joined(), KEYS);
-                return answers.engine().changePolicy(values(body)).thenApply(PolicyRoutes::policy);
-            });
-        });
+        return answers.withJson(KEYS, body -> answers.engine().changePolicy(values(body)).thenApply(PolicyRoutes::policy));
     }
 
     /** The body's values as Java values: numbers as Jackson typed them, strings; anything else as its node (refused). */

@@ -1,9 +1,8 @@
 package dev.writebackd.daemon.http;
 
-import static dev.writebackd.daemon.http.Answers.answer;
 import static dev.writebackd.daemon.http.Answers.methods;
 import static dev.writebackd.daemon.http.Answers.noContent;
-import static dev.writebackd.daemon.http.DataRoutes.noQuery;
+import static dev.writebackd.daemon.http.Answers.noQuery;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
