@@ -448,6 +448,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
             answer.run();
             return;
         }
+        device.counters().writerPaused(decision.delay());
         long key = nextTimerKey++;
         throttled.put(key, new Throttled(handle, answer, waiting));
         timers.startSingleTimer(new ThrottleWake(key), decision.delay()); // T6: late, never blocked
