@@ -7,8 +7,9 @@ import java.util.OptionalDouble;
 
 /**
  * The frames of {@code ctl watch}: from one stats answer, the bandwidth estimate and the previous
- * frame, a screen of text — dirty and writeback pages with a bar against the dirty threshold, the
- * thresholds, the bandwidth estimate and the pages written per second since the previous frame.
+ * frame, a screen of text — dirty and writeback pages with a bar against the dirty threshold (|
+ * marks the background threshold), the thresholds, the bandwidth estimate and the pages written
+ * per second since the previous frame.
  *
  * <p>Keeps the previous frame's counters: not thread-safe, one per watch.
  */
@@ -40,7 +41,7 @@ final class WatchView {
         previousWritten = written;
         previousNanos = nanos;
         Table table = Table.withoutHeaders(3)
-                .row("dirty", dirty, bar(dirty, writeback, limit))
+                .row("dirty", dirty, bar(dirty, writeback, background, limit))
                 .row("writeback", writeback, "")
                 .row("background threshold", background, "pages: background writeback starts")
                 .row("dirty threshold", limit, "pages: writers are throttled")
@@ -53,16 +54,30 @@ final class WatchView {
         return "writebackd at " + url + " - every " + describe(interval) + ", Ctrl-C to stop\n\n" + table.render();
     }
 
-    /** {@code [####++....]}: dirty pages as #, writeback as +, against the dirty threshold. */
-    static String bar(long dirty, long writeback, long limit) {
+    /**
+     * {@code [####++...|....] 15% of dirty threshold}: dirty pages as #, writeback as +, against the
+     * dirty threshold, with | where the background threshold lies.
+     */
+    static String bar(long dirty, long writeback, long background, long limit) {
         if (limit <= 0 || limit == Long.MAX_VALUE) {
             return "";
         }
-        int dirtyCells = (int) Math.min(BAR, Math.round((double) dirty * BAR / limit));
-        int writebackCells = (int) Math.min(BAR - dirtyCells, Math.round((double) writeback * BAR / limit));
-        return "[" + "#".repeat(dirtyCells) + "+".repeat(writebackCells)
-                + ".".repeat(BAR - dirtyCells - writebackCells) + "] "
+        char[] cells = new char[BAR];
+        java.util.Arrays.fill(cells, '.');
+        int dirtyCells = cells(dirty, limit);
+        int writebackCells = Math.min(BAR - dirtyCells, cells(writeback, limit));
+        int backgroundCell = cells(background, limit);
+        if (backgroundCell > 0 && backgroundCell < BAR) {
+            cells[backgroundCell] = '|';
+        }
+        java.util.Arrays.fill(cells, 0, dirtyCells, '#');
+        java.util.Arrays.fill(cells, dirtyCells, dirtyCells + writebackCells, '+');
+        return "[" + new String(cells) + "] "
                 + String.format(Locale.ROOT, "%.0f%%", 100.0 * (dirty + writeback) / limit) + " of dirty threshold";
+    }
+
+    private static int cells(long pages, long limit) {
+        return (int) Math.min(BAR, Math.max(0, Math.round((double) pages * BAR / limit)));
     }
 
     static String bytesPerSecond(double bytes) {
