@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
 import dev.writebackd.actors.engine.CompletionActor;
+import dev.writebackd.actors.engine.EngineCounters;
 import dev.writebackd.actors.engine.EngineGuardian;
 import dev.writebackd.actors.engine.InodeActor;
 import dev.writebackd.actors.engine.MetadataCommitter;
@@ -139,6 +140,8 @@ public final class Engine {
     private final Errseq deviceErrseq;
     private final MetadataCommitter committer;
     private final SharedLayout layout;
+    private final EngineCounters counters;
+    private final String deviceId;
     private final long maxFileBytes;
     private final Duration askTimeout;
     private final Duration shutdownTimeout;
@@ -150,7 +153,8 @@ public final class Engine {
     private volatile boolean stopped;
 
     private Engine(ActorSystem<EngineGuardian.Command> system, EngineGuardian.Parts parts, Settings settings,
-            PagePool pool, DirtyLedger ledger, Errseq deviceErrseq, MetadataCommitter committer, SharedLayout layout) {
+            PagePool pool, DirtyLedger ledger, Errseq deviceErrseq, MetadataCommitter committer, SharedLayout layout,
+            EngineCounters counters, String deviceId) {
         this.system = system;
         this.parts = parts;
         this.settings = settings;
@@ -159,6 +163,8 @@ public final class Engine {
         this.deviceErrseq = deviceErrseq;
         this.committer = committer;
         this.layout = layout;
+        this.counters = counters;
+        this.deviceId = deviceId;
         this.maxFileBytes = layout.maxFileBytes();
         this.policy = RuntimePolicy.of(settings);
         Config config = system.settings().config();
@@ -237,9 +243,10 @@ public final class Engine {
         } : committer.apply(layout);
         int readaheadPages = (int) Math.max(1, settings.readahead().maxWindowBytes() / pageSize);
         String deviceId = header.id().toString();
+        EngineCounters counters = new EngineCounters();
         EngineGuardian.Setup setup = new EngineGuardian.Setup(device, deviceId,
                 settings.device().queueDepth(), settings.writeback(), settings.pageCache(), pool, ledger, layout, metadataCache,
-                deviceErrseq, commits, readaheadPages);
+                deviceErrseq, commits, readaheadPages, counters);
         ActorSystem<EngineGuardian.Command> system = ActorSystem.create(EngineGuardian.create(setup), "writebackd",
                 config.withFallback(BioDispatcher.config()));
         EngineGuardian.Parts parts;
@@ -247,7 +254,7 @@ public final class Engine {
             parts = AskPattern.<EngineGuardian.Command, EngineGuardian.Parts>ask(system, EngineGuardian.GetParts::new,
                     START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
             if (persistent) {
-                persisted.set(restore(system, parts, deviceId, (ExtentMapper) blockLayout, journal, layout));
+                persisted.set(restore(system, parts, deviceId, (ExtentMapper) blockLayout, journal, layout, counters));
             }
         } catch (CompletionException e) {
             system.terminate();
@@ -258,7 +265,7 @@ public final class Engine {
         }
         log.info("Engine started on a {}-byte device, {} layout, id {}{}", device.sizeBytes(), layoutName, header.id(),
                 persistent ? ", file metadata persisted" : "");
-        return new Engine(system, parts, settings, pool, ledger, deviceErrseq, commits, layout);
+        return new Engine(system, parts, settings, pool, ledger, deviceErrseq, commits, layout, counters, deviceId);
     }
 
     /**
@@ -270,7 +277,7 @@ public final class Engine {
      * @throws IllegalStateException naming every problem when the records disagree (blocks mapped twice, say)
      */
     private static PersistentCommitter restore(ActorSystem<EngineGuardian.Command> system, EngineGuardian.Parts parts,
-            String deviceId, ExtentMapper mapper, MappingJournal journal, SharedLayout layout) {
+            String deviceId, ExtentMapper mapper, MappingJournal journal, SharedLayout layout, EngineCounters counters) {
         Config config = system.settings().config();
         Duration askTimeout = config.getDuration(ASK_TIMEOUT);
         ActorRef<FileRecords.Command> records = system.systemActorOf(
@@ -298,7 +305,8 @@ public final class Engine {
         });
         log.info("Restored {} files of device {}", committed.size(), deviceId);
         return new PersistentCommitter(journal, records, new JournalSync(JournalDatabase.fromConfig(config)),
-                system.dispatchers().lookup(DispatcherSelector.blocking()), system.scheduler(), askTimeout);
+                system.dispatchers().lookup(DispatcherSelector.blocking()), system.scheduler(), askTimeout,
+                counters::journalEventsPersisted);
     }
 
     /**
@@ -635,6 +643,24 @@ public final class Engine {
         CompletionStage<?> bios = ask(parts.bios(), BioDispatcher.GetStats::new);
         return deliver(CompletableFuture.allOf(coordinator.toCompletableFuture(), completions.toCompletableFuture(),
                 bios.toCompletableFuture()).thenApply(ok -> next));
+    }
+
+    /**
+     * The counters kept for observation since start (bio sizes, write errors by errno, throttle
+     * pauses, journal events); read at once, without asking the actors.
+     */
+    public EngineCounters.Snapshot counters() {
+        return counters.snapshot();
+    }
+
+    /** The current write-bandwidth estimate in bytes per second (the initial estimate until measured). */
+    public long bandwidthBytesPerSec() {
+        return ledger.bandwidthPagesPerSec() * settings.pageCache().pageSize();
+    }
+
+    /** The id of the engine's device, from its header. */
+    public String deviceId() {
+        return deviceId;
     }
 
     // ---- shutdown --------------------------------------------------------------------------------
