@@ -36,6 +36,10 @@ import java.util.function.Function;
  * flush submitted after {@link #takeWritten()} ({@link #flushed}), and each file's size
  * ({@link #sizeChanged}). Without a journal those calls only keep the sizes.
  *
+ * <p>With {@link Ext2Commits} (the persistent {@code ext2} layout) the mapping calls go through
+ * it, which keeps each file's frees until the file's commit; files that map new blocks, change
+ * size or are unlinked are remembered as touched, for the next sync to commit.
+ *
  * <p><b>Thread-safe.</b>
  */
 public final class SharedLayout implements BlockMapper {
@@ -91,6 +95,9 @@ public final class SharedLayout implements BlockMapper {
     @Override
     public MapResult map(long inode, long logicalBlock, int maxBlocks, boolean create) {
         synchronized (lock) {
+            if (create && ext2Commits != null) {
+                touched.add(inode); // its inode may change: a sync commits it
+            }
             return mapper.map(inode, logicalBlock, maxBlocks, create);
         }
     }
@@ -213,9 +220,13 @@ public final class SharedLayout implements BlockMapper {
     public void sizeChanged(long inode, long size) {
         synchronized (lock) {
             Long before = sizes.put(inode, size);
-            if (journal != null && (before == null || before != size)) {
-                touched.add(inode);
-                journal.sizeChanged(inode, size);
+            if (before == null || before != size) {
+                if (journal != null) {
+                    touched.add(inode);
+                    journal.sizeChanged(inode, size);
+                } else if (ext2Commits != null) {
+                    touched.add(inode);
+                }
             }
         }
     }
