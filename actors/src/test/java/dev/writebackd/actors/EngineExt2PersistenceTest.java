@@ -130,6 +130,64 @@ class EngineExt2PersistenceTest {
         }
     }
 
+    @Test
+    void aSyncCommitsEveryFileAndAnUnlinkSoAHaltAfterItLosesNothing() {
+        byte[] kept = pattern(SINGLE_END + 4 * PAGE, 11);
+        Engine first = start();
+        write(first, "kept", 0, kept, false);
+        write(first, "gone", 0, pattern(40 * BLOCK, 12), true);
+        join(first.unlink("gone"));
+        join(first.sync());
+        join(first.halt());
+
+        Engine second = start();
+        try {
+            assertThat(contents(second, "kept")).isEqualTo(kept);
+            assertThat(errno(second.open("gone", false))).isEqualTo(Errno.ENOENT);
+        } finally {
+            join(second.shutdown());
+        }
+    }
+
+    /**
+     * C2 with a crash: an fsync while writes keep extending the file into new map blocks; after a
+     * halt the next engine starts (no committed inode reaches a map block that is not on the
+     * device) and the bytes written before the fsync are back.
+     */
+    @Test
+    void anFsyncAmidWritesIntoNewMapBlocksCommitsOnlyMapBlocksOnTheDevice() {
+        byte[] before = pattern(DIRECT_BYTES + 8 * BLOCK, 13);
+        Engine engine = start();
+        Handle file = join(engine.open("growing", true));
+        join(engine.write(file, 0, ByteBuffer.wrap(before)));
+        List<java.util.concurrent.CompletableFuture<?>> writes = new java.util.ArrayList<>();
+        java.util.concurrent.CompletableFuture<Void> fsync = null;
+        for (int i = 0; i < 40; i++) {
+            long offset = before.length + (long) i * 3 * PAGE;
+            writes.add(engine.write(file, offset, ByteBuffer.wrap(pattern(2 * PAGE, 100 + i))).toCompletableFuture());
+            if (i == 5) {
+                fsync = engine.fsync(file).toCompletableFuture();
+            }
+        }
+        join(fsync);
+        writes.forEach(Engines::join);
+        join(engine.fsync(file));
+        writes.add(engine.write(file, SINGLE_END + 2 * PAGE, ByteBuffer.wrap(pattern(PAGE, 99))).toCompletableFuture());
+        java.util.concurrent.CompletableFuture<Void> last = engine.fsync(file).toCompletableFuture();
+        writes.add(engine.write(file, SINGLE_END + 40 * PAGE, ByteBuffer.wrap(pattern(PAGE, 98))).toCompletableFuture());
+        join(last);
+        join(engine.halt());
+
+        Engine next = start();
+        try {
+            byte[] read = contents(next, "growing");
+            assertThat(Arrays.copyOf(read, before.length)).isEqualTo(before);
+            assertThat(Arrays.copyOfRange(read, SINGLE_END + 2 * PAGE, SINGLE_END + 3 * PAGE)).isEqualTo(pattern(PAGE, 99));
+        } finally {
+            join(next.shutdown());
+        }
+    }
+
     /**
      * Crash: random writes and fsyncs over several files reaching the double-indirect tree, then
      * the engine halts without writing back or committing. The next engine starts (its check
