@@ -365,7 +365,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
             command.replyTo().tell(StatusReply.error(error));
             return next();
         }
-        DurabilityTracker.Ticket ticket = durability.open(command.durable());
+        DurabilityTracker.Ticket ticket = durability.open(command.durable(), command.durability() == Durability.SYNCED);
         PageOps.WriteOp write = new PageOps.WriteOp(cache, device.layout(), command.data(), durability, ticket);
         startOp(write, step -> writeApplied(command, handle, write, ticket, step));
         return next();
@@ -676,9 +676,9 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     }
 
     private void fsyncFlushed(SyncJob job, Errno error) {
-        DurabilityTracker.flushed(flushTickets.remove(job), error);
         device.layout().flushed(flushWritten.remove(job), error == null); // ordered mode: now committable
         if (error != null) {
+            DurabilityTracker.flushed(flushTickets.remove(job), error);
             fsyncFailed(job, "the device flush failed: " + error);
             return;
         }
@@ -687,6 +687,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     }
 
     private Behavior<Command> onCommitDone(CommitDone done) {
+        DurabilityTracker.flushed(flushTickets.remove(done.job()), done.failure() == null ? null : Errno.EIO);
         if (done.failure() != null) {
             getContext().getLog().warn("Metadata commit of inode {} failed", inode, done.failure());
             fsyncFailed(done.job(), "committing the file's metadata failed");
@@ -770,7 +771,9 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         if (autoFlush == null && durability.hasWritten()) {
             autoFlush = durability.takeWritten();
             autoFlushWritten = device.layout().takeWritten();
-            device.completions().tell(new CompletionActor.RequestFlush(flushed));
+            device.awaitDurable(flushed, DurabilityTracker.urgent(autoFlush));
+        } else if (autoFlush != null && durability.hasUrgentWritten()) {
+            device.awaitDurable(flushed, true); // a synced write: hurry the commit asked for
         }
     }
 

@@ -12,6 +12,7 @@ import dev.writebackd.layout.MappingJournal;
 import dev.writebackd.layout.MetadataBuffers;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -186,6 +187,7 @@ public final class SharedLayout implements BlockMapper {
                 durable.computeIfAbsent(w.inode(), i -> new ArrayList<>()).add(w.extent());
             }
             durable.forEach(journal::dataDurable);
+            touched.addAll(durable.keySet()); // committable now, whoever took the files touched before
         }
     }
 
@@ -223,6 +225,23 @@ public final class SharedLayout implements BlockMapper {
             Set<Long> taken = Set.copyOf(touched);
             touched.clear();
             return taken;
+        }
+    }
+
+    /** Files {@code inodes} have changes to commit again (their commit failed). */
+    public void touch(Collection<Long> inodes) {
+        synchronized (lock) {
+            touched.addAll(inodes);
+        }
+    }
+
+    /**
+     * Whether anything may wait for a commit: a completed write not yet covered by a flush, or a
+     * file with changes not yet taken by {@link #takeTouched()}.
+     */
+    public boolean hasUncommitted() {
+        synchronized (lock) {
+            return !written.isEmpty() || !touched.isEmpty();
         }
     }
 
