@@ -647,7 +647,11 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         }
         Bio flush = Bio.flush(Set.of(BioFlag.SYNC));
         fsyncFlushes.put(flush, job);
-        flushTickets.put(job, durability.takeWritten());
+        List<DurabilityTracker.Ticket> tickets = durability.takeWritten();
+        if (autoFlush != null) {
+            tickets.addAll(autoFlush); // waiting for the periodic commit: this fsync's commit covers them too
+        }
+        flushTickets.put(job, tickets);
         flushWritten.put(job, device.layout().takeWritten());
         device.bios().tell(new BioDispatcher.Submit(List.of(flush), io));
     }

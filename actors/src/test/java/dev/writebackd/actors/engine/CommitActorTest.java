@@ -19,28 +19,23 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The commit actor with manual time, a probe in place of the bio actor (so every flush is seen and
  * answered by the test) and a committer that drains the real mapping journal and records each batch.
  */
-@ExtendWith(TestKitJUnit5Extension.class)
 class CommitActorTest {
     private static final int BLOCK = 4096;
     private static final Duration INTERVAL = Duration.ofSeconds(5);
     private static final Duration NO_MESSAGE = Duration.ofMillis(100);
 
-    @JUnit5TestKit
-    final ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ManualTime.config()).build();
+    private final ActorTestKit testKit = ActorTestKit.create(ManualTime.config());
     private final ManualTime manualTime = ManualTime.get(testKit.system());
 
     private final BlockLayout mapper = BlockLayout.create(BlockLayout.EXTENT, new BlockAllocator(256), BLOCK, null);
@@ -59,6 +54,11 @@ class CommitActorTest {
         return CompletableFuture.completedFuture(null);
     };
     private final TestProbe<BioDispatcher.Command> bios = testKit.createTestProbe();
+
+    @AfterEach
+    void shutDown() {
+        testKit.shutdownTestKit();
+    }
 
     private ActorRef<CommitActor.Command> start() {
         return testKit.spawn(CommitActor.create(layout, committer, bios.ref(), deviceErrseq, INTERVAL));
