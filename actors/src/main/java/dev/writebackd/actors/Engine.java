@@ -539,11 +539,15 @@ public final class Engine {
         CompletionStage<WritebackCoordinator.Stats> passes = ask(parts.coordinator(),
                 WritebackCoordinator.GetStats::new);
         CompletionStage<CommitActor.Stats> commits = ask(parts.commits(), CommitActor.GetStats::new);
-        return deliver(files.thenCompose(states -> bios.thenCombine(writes, (b, w) -> new EngineStats(
-                ledger.dirtyPages(), ledger.writebackPages(), ledger.heldPages(), ledger.cachedPages(),
+        return deliver(files.thenCompose(states -> bios.thenCombine(writes, (b, w) -> {
+            // Writeback first: a page leaves the dirty count before it joins the writeback count, so
+            // this order never counts a page twice (the other may, by a whole chunk).
+            long writeback = ledger.writebackPages();
+            return new EngineStats(ledger.dirtyPages(), writeback, ledger.heldPages(), ledger.cachedPages(),
                 ledger.backgroundThreshPages(), ledger.dirtyThreshPages(), b.biosSubmitted(), w.pagesWritten(), w.writeErrors(),
                 states.stream().mapToLong(InodeActor.FileState::throttledWriters).sum(), handles.size(),
-                states.size(), 0, 0, 0, 0, 0)))
+                states.size(), 0, 0, 0, 0, 0);
+        }))
                 .thenCombine(passes, (stats, p) -> withPasses(stats, p))
                 .thenCombine(commits, (stats, c) -> withCommits(stats, c)));
     }

@@ -79,4 +79,59 @@ class EngineWritebackTest {
         assertThat(join(write).bytesWritten()).isEqualTo(120 * PAGE);
         assertThat(join(engine.stats()).throttledWriters()).isZero();
     }
+
+    @Test
+    @DisplayName("T5 T6 with a slow device, dirty + writeback stays within the hard limit plus one write per writer "
+            + "while four writers keep writing, and every writer resumes as writeback brings it down")
+    void slowDeviceKeepsDirtyDataNearTheHardLimit() throws Exception {
+        int writers = 4;
+        int writePages = 8;
+        int writesPerWriter = 40;
+        MemoryDevice slowMemory = new MemoryDevice(PAGE, 64L << 20);
+        engine = Engines.start(new SlowDevice(slowMemory, 4L << 20), // 4 MiB/s: about 1 ms per page
+                "writebackd.writeback { dirty-bytes = 512 KiB, dirty-background-bytes = 256 KiB }"); // 128 and 64 pages
+        long hardLimit = join(engine.stats()).dirtyThresholdPages();
+        assertThat(hardLimit).isEqualTo(128);
+
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(writers + 1);
+        java.util.concurrent.Future<long[]> sampler = threads.submit(() -> {
+            long most = 0;
+            long throttledSeen = 0;
+            while (writing.get()) {
+                EngineStats stats = join(engine.stats());
+                most = Math.max(most, stats.dirtyPages() + stats.writebackPages());
+                throttledSeen = Math.max(throttledSeen, stats.throttledWriters());
+            }
+            return new long[] {most, throttledSeen};
+        });
+        java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int writer = w;
+            done.add(threads.submit(() -> {
+                Handle file = join(engine.open("writer-" + writer, true));
+                for (int n = 0; n < writesPerWriter; n++) {
+                    WriteResult written = join(engine.write(file, (long) n * writePages * PAGE,
+                            bytes(writePages * PAGE, writer + 1)));
+                    assertThat(written.bytesWritten()).isEqualTo(writePages * PAGE);
+                }
+                return null;
+            }));
+        }
+        for (java.util.concurrent.Future<?> writer : done) {
+            writer.get(120, java.util.concurrent.TimeUnit.SECONDS); // every writer resumed and finished
+        }
+        writing.set(false);
+        long[] sampled = sampler.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        threads.shutdown();
+
+        assertThat(sampled[1]).as("writers were throttled").isPositive();
+        assertThat(sampled[0]).as("dirty + writeback at most").isGreaterThan(hardLimit / 2)
+                .isLessThanOrEqualTo(hardLimit + (long) writers * writePages);
+        long background = join(engine.stats()).backgroundThresholdPages();
+        await().atMost(Duration.ofSeconds(30)).until(() -> { // background writeback goes on down to its threshold
+            EngineStats stats = join(engine.stats());
+            return stats.dirtyPages() <= background && stats.writebackPages() == 0;
+        });
+    }
 }
