@@ -82,16 +82,19 @@ class EngineConcurrencyTest {
                 join(engine.close(join(engine.open(StripedWorkload.name(f), true))));
             }
             ExecutorService writers = Executors.newFixedThreadPool(StripedWorkload.WRITERS);
-            List<Future<Integer>> done = new ArrayList<>();
-            for (int w = 0; w < StripedWorkload.WRITERS; w++) {
-                int writer = w;
-                done.add(writers.submit(() -> write(engine, seed, writer, model, sizes)));
-            }
             int fsyncs = 0;
-            for (Future<Integer> writer : done) {
-                fsyncs += writer.get(120, TimeUnit.SECONDS);
+            try {
+                List<Future<Integer>> done = new ArrayList<>();
+                for (int w = 0; w < StripedWorkload.WRITERS; w++) {
+                    int writer = w;
+                    done.add(writers.submit(() -> write(engine, seed, writer, model, sizes)));
+                }
+                for (Future<Integer> writer : done) {
+                    fsyncs += writer.get(120, TimeUnit.SECONDS);
+                }
+            } finally {
+                writers.shutdownNow();
             }
-            writers.shutdown();
 
             EngineStats stats = join(engine.stats());
             assertThat(stats.backgroundPasses()).as("background writeback ran").isPositive();

@@ -13,7 +13,14 @@ import dev.writebackd.actors.engine.HoldingDevice;
 import dev.writebackd.block.BioOp;
 import dev.writebackd.block.MemoryDevice;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -93,9 +100,9 @@ class EngineWritebackTest {
         long hardLimit = join(engine.stats()).dirtyThresholdPages();
         assertThat(hardLimit).isEqualTo(128);
 
-        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
-        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(writers + 1);
-        java.util.concurrent.Future<long[]> sampler = threads.submit(() -> {
+        AtomicBoolean writing = new AtomicBoolean(true);
+        ExecutorService threads = Executors.newFixedThreadPool(writers + 1);
+        Future<long[]> sampler = threads.submit(() -> {
             long most = 0;
             long throttledSeen = 0;
             while (writing.get()) {
@@ -105,7 +112,29 @@ class EngineWritebackTest {
             }
             return new long[] {most, throttledSeen};
         });
-        java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+        long[] sampled;
+        try {
+            sampled = writeAndSample(writers, writePages, writesPerWriter, writing, threads, sampler);
+        } finally {
+            writing.set(false);
+            threads.shutdownNow();
+        }
+
+        assertThat(sampled[1]).as("writers were throttled").isPositive();
+        assertThat(sampled[0]).as("dirty + writeback at most").isGreaterThan(hardLimit / 2)
+                .isLessThanOrEqualTo(hardLimit + (long) writers * writePages);
+        long background = join(engine.stats()).backgroundThresholdPages();
+        await().atMost(Duration.ofSeconds(30)).until(() -> { // background writeback goes on down to its threshold
+            EngineStats stats = join(engine.stats());
+            return stats.dirtyPages() <= background && stats.writebackPages() == 0;
+        });
+    }
+
+    /** Runs {@code writers} sequential writers, each to its own file; answers what the sampler saw. */
+    private long[] writeAndSample(int writers, int writePages, int writesPerWriter,
+            AtomicBoolean writing, ExecutorService threads,
+            Future<long[]> sampler) throws Exception {
+        List<Future<?>> done = new ArrayList<>();
         for (int w = 0; w < writers; w++) {
             int writer = w;
             done.add(threads.submit(() -> {
@@ -118,20 +147,10 @@ class EngineWritebackTest {
                 return null;
             }));
         }
-        for (java.util.concurrent.Future<?> writer : done) {
-            writer.get(120, java.util.concurrent.TimeUnit.SECONDS); // every writer resumed and finished
+        for (Future<?> writer : done) {
+            writer.get(120, TimeUnit.SECONDS); // every writer resumed and finished
         }
         writing.set(false);
-        long[] sampled = sampler.get(30, java.util.concurrent.TimeUnit.SECONDS);
-        threads.shutdown();
-
-        assertThat(sampled[1]).as("writers were throttled").isPositive();
-        assertThat(sampled[0]).as("dirty + writeback at most").isGreaterThan(hardLimit / 2)
-                .isLessThanOrEqualTo(hardLimit + (long) writers * writePages);
-        long background = join(engine.stats()).backgroundThresholdPages();
-        await().atMost(Duration.ofSeconds(30)).until(() -> { // background writeback goes on down to its threshold
-            EngineStats stats = join(engine.stats());
-            return stats.dirtyPages() <= background && stats.writebackPages() == 0;
-        });
+        return sampler.get(30, TimeUnit.SECONDS);
     }
 }
