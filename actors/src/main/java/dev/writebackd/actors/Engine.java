@@ -3,14 +3,17 @@ package dev.writebackd.actors;
 import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
+import dev.writebackd.actors.engine.CommitActor;
 import dev.writebackd.actors.engine.CompletionActor;
 import dev.writebackd.actors.engine.EngineCounters;
 import dev.writebackd.actors.engine.EngineGuardian;
+import dev.writebackd.actors.engine.Flushing;
 import dev.writebackd.actors.engine.InodeActor;
 import dev.writebackd.actors.engine.MetadataCommitter;
 import dev.writebackd.actors.engine.SharedLayout;
 import dev.writebackd.actors.engine.WritebackCoordinator;
 import dev.writebackd.actors.engine.WriteData;
+import dev.writebackd.actors.engine.WritebackCoordinator;
 import dev.writebackd.actors.io.BioDispatcher;
 import dev.writebackd.actors.io.BioResult;
 import dev.writebackd.actors.persist.Ext2Startup;
@@ -23,8 +26,6 @@ import dev.writebackd.actors.persist.Namespace;
 import dev.writebackd.actors.persist.PersistenceConfig;
 import dev.writebackd.actors.persist.PersistenceSettings;
 import dev.writebackd.actors.persist.PersistentCommitter;
-import dev.writebackd.block.Bio;
-import dev.writebackd.block.BioFlag;
 import dev.writebackd.block.BlockDevice;
 import dev.writebackd.block.DeviceHeader;
 import dev.writebackd.block.DeviceHeaderException;
@@ -46,6 +47,7 @@ import dev.writebackd.layout.MappingJournal;
 import dev.writebackd.layout.MetadataCache;
 import dev.writebackd.layout.StartupCheck;
 import dev.writebackd.mpage.Errseq;
+import dev.writebackd.mpage.WritebackReason;
 import dev.writebackd.page.DirtyLedger;
 import dev.writebackd.page.PagePool;
 import java.io.IOException;
@@ -116,7 +118,9 @@ import org.slf4j.LoggerFactory;
  * <p>File metadata: on a configuration with a data directory ({@code PersistenceConfig.prepare})
  * and the {@code extent} layout, each file's size, block map and frees are persisted in ordered
  * mode — a mapping is committed only after its data is written and the device flushed, by fsync,
- * sync and shutdown — and restored, checked, at the next start on the same device (the data
+ * sync, shutdown and otherwise at most {@code writebackd.writeback.commit-interval} after its
+ * write completed, all changed files in one round; a write's durable future completes once its
+ * mapping is committed — and restored, checked, at the next start on the same device (the data
  * directory records the device's id and refuses another device). A crash leaves every
  * fsync-acknowledged byte, and elsewhere old contents or holes, never another file's bytes. The
  * {@code ext2} layout with a data directory keeps its map blocks on the device, like ext2, and
@@ -592,11 +596,20 @@ public final class Engine {
         CompletionStage<List<InodeActor.FileState>> files = states(false, askTimeout);
         CompletionStage<BioDispatcher.Stats> bios = ask(parts.bios(), BioDispatcher.GetStats::new);
         CompletionStage<CompletionActor.Stats> writes = ask(parts.completions(), CompletionActor.GetStats::new);
-        return deliver(files.thenCompose(states -> bios.thenCombine(writes, (b, w) -> new EngineStats(
-                ledger.dirtyPages(), ledger.writebackPages(), ledger.heldPages(), ledger.cachedPages(),
+        CompletionStage<WritebackCoordinator.Stats> passes = ask(parts.coordinator(),
+                WritebackCoordinator.GetStats::new);
+        CompletionStage<CommitActor.Stats> commits = ask(parts.commits(), CommitActor.GetStats::new);
+        return deliver(files.thenCompose(states -> bios.thenCombine(writes, (b, w) -> {
+            // Writeback first: a page leaves the dirty count before it joins the writeback count, so
+            // this order never counts a page twice (the other may, by a whole chunk).
+            long writeback = ledger.writebackPages();
+            return new EngineStats(ledger.dirtyPages(), writeback, ledger.heldPages(), ledger.cachedPages(),
                 ledger.backgroundThreshPages(), ledger.dirtyThreshPages(), b.biosSubmitted(), w.pagesWritten(), w.writeErrors(),
                 states.stream().mapToLong(InodeActor.FileState::throttledWriters).sum(), handles.size(),
-                states.size()))));
+                states.size(), 0, 0, 0, 0, 0);
+        }))
+                .thenCombine(passes, (stats, p) -> withPasses(stats, p))
+                .thenCombine(commits, (stats, c) -> withCommits(stats, c)));
     }
 
     // ---- run-time policy -------------------------------------------------------------------------
@@ -788,41 +801,51 @@ public final class Engine {
 
     // ---- helpers ---------------------------------------------------------------------------------
 
-    /** Every active file synced (E6), then the device flushed and each file's metadata committed. */
+    /**
+     * sync's steps (E6): a sync work through the flusher (F1: queued works run first, in FIFO
+     * order) writes back every dirty page of every file; then every active file waits for its
+     * writeback to end (writing what was dirtied meanwhile); then one commit round flushes the
+     * device and commits the active files and every file changed since the last commit.
+     *
+     * @return fails only when the metadata could not be committed or an answer timed out; a
+     *     failed flush is recorded in the device's errseq for syncfs
+     */
     private CompletionStage<Void> syncAll(Duration timeout) {
-        return this.<EngineGuardian.Command, Map<Long, ActorRef<InodeActor.Command>>>ask(system,
-                EngineGuardian.ActiveInodes::new, timeout).thenCompose(files -> {
+        return this.<Flushing.CoordinatorCommand, Flushing.SyncDone>ask(parts.coordinator(),
+                replyTo -> new Flushing.SyncAll(WritebackReason.SYNC, replyTo), timeout)
+                .thenCompose(done -> this.<EngineGuardian.Command, Map<Long, ActorRef<InodeActor.Command>>>ask(system,
+                        EngineGuardian.ActiveInodes::new, timeout))
+                .thenCompose(files -> {
                     CompletableFuture<?>[] synced = files.values().stream()
                             .map(file -> this.<InodeActor.Command, Done>ask(file, InodeActor.SyncFile::new, timeout)
                                     .toCompletableFuture())
                             .toArray(CompletableFuture[]::new);
-                    return CompletableFuture.allOf(synced).thenCompose(ok -> flushDevice(timeout))
-                            .thenCompose(ok -> commitAll(files.keySet()));
+                    return CompletableFuture.allOf(synced).thenCompose(ok -> commitAll(files.keySet(), timeout));
                 });
     }
 
-    private CompletionStage<Void> flushDevice(Duration timeout) {
-        long written = layout.takeWritten(); // durable with this flush (ordered mode)
-        return this.<BioDispatcher.Command, BioDispatcher.Completed>ask(parts.bios(),
-                replyTo -> new BioDispatcher.Submit(List.of(Bio.flush(Set.of(BioFlag.SYNC))), replyTo), timeout)
-                .whenComplete((completed, failure) -> layout.flushed(written, failure == null
-                        && completed.results().stream().allMatch(BioResult::succeeded)))
-                .thenAccept(completed -> {
-                    for (BioResult result : completed.results()) {
-                        if (!result.succeeded()) {
-                            deviceErrseq.set(Errno.EIO); // syncfs reports it (E2, E6)
-                        }
+    /** One commit round: the device flushed, then {@code active} and every changed file committed. */
+    private CompletionStage<Void> commitAll(Collection<Long> active, Duration timeout) {
+        return this.<CommitActor.Command, CommitActor.Committed>ask(parts.commits(),
+                replyTo -> new CommitActor.CommitAll(Set.copyOf(active), replyTo), timeout).thenAccept(committed -> {
+                    if (committed.commitFailure() != null) {
+                        throw new CompletionException(committed.commitFailure());
                     }
                 });
     }
 
-    /** Commits the active files and every file changed since the last sync (an unlinked one, say). */
-    private CompletionStage<Void> commitAll(Collection<Long> active) {
-        Set<Long> inodes = new TreeSet<>(active);
-        inodes.addAll(layout.takeTouched());
-        CompletableFuture<?>[] commits = inodes.stream().map(inode -> committer.commit(inode).toCompletableFuture())
-                .toArray(CompletableFuture[]::new);
-        return CompletableFuture.allOf(commits);
+    private static EngineStats withPasses(EngineStats s, WritebackCoordinator.Stats p) {
+        return new EngineStats(s.dirtyPages(), s.writebackPages(), s.heldPages(), s.cachedPages(),
+                s.backgroundThresholdPages(), s.dirtyThresholdPages(), s.biosSubmitted(), s.pagesWritten(),
+                s.writeErrors(), s.throttledWriters(), s.openHandles(), s.activeFiles(), p.periodicPasses(),
+                p.backgroundPasses(), s.commitRounds(), s.periodicCommits(), s.filesCommitted());
+    }
+
+    private static EngineStats withCommits(EngineStats s, CommitActor.Stats c) {
+        return new EngineStats(s.dirtyPages(), s.writebackPages(), s.heldPages(), s.cachedPages(),
+                s.backgroundThresholdPages(), s.dirtyThresholdPages(), s.biosSubmitted(), s.pagesWritten(),
+                s.writeErrors(), s.throttledWriters(), s.openHandles(), s.activeFiles(), s.periodicPasses(),
+                s.backgroundPasses(), c.rounds(), c.periodicRounds(), c.filesCommitted());
     }
 
     private CompletionStage<List<InodeActor.FileState>> states(boolean withRanges, Duration timeout) {

@@ -15,7 +15,13 @@ package dev.writebackd.actors;
  * @param throttledWriters writes answered late, not answered yet
  * @param openHandles handles open
  * @param activeFiles files with an active actor
+ * @param periodicPasses periodic writeback passes (expired inodes) ended since start
+ * @param backgroundPasses background writeback passes (over the background threshold) ended since start
+ * @param commitRounds metadata commit rounds since start (each a device flush, then the commits)
+ * @param periodicCommits commit rounds the commit interval started
+ * @param filesCommitted file metadata commits made by the rounds
  */
 public record EngineStats(long dirtyPages, long writebackPages, long heldPages, long cachedPages,
         long backgroundThresholdPages, long dirtyThresholdPages, long biosSubmitted, long pagesWritten,
-        long writeErrors, long throttledWriters, int openHandles, int activeFiles) {}
+        long writeErrors, long throttledWriters, int openHandles, int activeFiles, long periodicPasses,
+        long backgroundPasses, long commitRounds, long periodicCommits, long filesCommitted) {}

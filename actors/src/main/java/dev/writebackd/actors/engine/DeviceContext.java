@@ -26,6 +26,8 @@ import org.apache.pekko.actor.typed.ActorRef;
  * @param readaheadPages the largest readahead window in pages
  * @param maxBioSegments the most pages per write bio
  * @param counters the engine's observed counters (throttle pauses)
+ * @param commits the device's commit actor, which settles durable futures with a flush and the
+ *     metadata commit; {@code null} to have the completion actor flush for them (no commit)
  */
 public record DeviceContext(
         PagePool pool,
@@ -39,15 +41,16 @@ public record DeviceContext(
         ActorRef<Flushing.CoordinatorCommand> coordinator,
         int readaheadPages,
         int maxBioSegments,
-        EngineCounters counters) {
+        EngineCounters counters,
+        ActorRef<CommitActor.Command> commits) {
 
-    /** A context whose counters nobody observes. */
+    /** A context whose counters nobody observes, without a commit actor: durable futures settle with a device flush alone. */
     public DeviceContext(PagePool pool, DirtyLedger ledger, SharedLayout layout, MetadataCache metadataCache,
             Errseq deviceErrseq, MetadataCommitter committer, ActorRef<BioDispatcher.Command> bios,
             ActorRef<CompletionActor.Command> completions, ActorRef<Flushing.CoordinatorCommand> coordinator,
             int readaheadPages, int maxBioSegments) {
         this(pool, ledger, layout, metadataCache, deviceErrseq, committer, bios, completions, coordinator,
-                readaheadPages, maxBioSegments, new EngineCounters());
+                readaheadPages, maxBioSegments, new EngineCounters(), null);
     }
 
     /** Validates. */
@@ -67,6 +70,21 @@ public record DeviceContext(
         if (pool.pageSize() % layout.blockSize() != 0) {
             throw new IllegalArgumentException("block size " + layout.blockSize() + " does not divide page size "
                     + pool.pageSize());
+        }
+    }
+
+    /**
+     * Asks for what makes written data durable — a device flush and, with a commit actor, the
+     * commit of what the flush made committable — answered to {@code replyTo} with
+     * {@link CompletionActor.Flushed}.
+     *
+     * @param urgent a writer waits ({@code synced}): do not wait for the next periodic commit
+     */
+    public void awaitDurable(ActorRef<CompletionActor.Flushed> replyTo, boolean urgent) {
+        if (commits != null) {
+            commits.tell(new CommitActor.AwaitDurable(urgent, replyTo));
+        } else {
+            completions.tell(new CompletionActor.RequestFlush(replyTo));
         }
     }
 

@@ -16,15 +16,16 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The <em>durable</em> futures of one file's writes (DESIGN "Durability per write"): a write's
  * future completes once every page it touched has been written from a copy holding its bytes (or a
- * later copy) and a device flush has completed after that; it fails with the error that lost one of
- * them.
+ * later copy), a device flush has completed after that and, where metadata is persisted, the
+ * mappings that flush made committable are committed (its owner calls {@link #flushed} only then);
+ * it fails with the error that lost one of them.
  *
  * <p>A write's bytes ride on a page's buffer, named by its pool slot: a write applied to a page
  * not under writeback changes the page in place, one applied while an older copy is in flight goes
  * into a new copy (S5). So a page's pending tickets are those of its current slot; when a bio
  * carrying page {@code p} from slot {@code s} is submitted, the tickets of {@code (p, s)} ride on
  * it, and when that writeback ends they are done with that page — or go back to waiting (a retry),
- * or fail (a dropped or held page). A ticket whose pages are all done waits for the next flush.
+ * or fail (a dropped or held page). A ticket whose pages are all done waits for the next flush and commit.
  *
  * <p>Mutable, single-threaded: owned by the inode actor that owns the page cache.
  */
@@ -33,11 +34,13 @@ final class DurabilityTracker {
     /** One write's promise. */
     static final class Ticket {
         private final CompletableFuture<Void> future;
+        private final boolean urgent;
         private int pagesLeft;
         private boolean closed;
 
-        private Ticket(CompletableFuture<Void> future) {
+        private Ticket(CompletableFuture<Void> future, boolean urgent) {
             this.future = future;
+            this.urgent = urgent;
         }
 
         /** The future this ticket completes. */
@@ -58,7 +61,16 @@ final class DurabilityTracker {
 
     /** A ticket for a write about to be applied, completing {@code future}. */
     Ticket open(CompletableFuture<Void> future) {
-        return new Ticket(requireNonNull(future, "future"));
+        return open(future, false);
+    }
+
+    /**
+     * A ticket for a write about to be applied, completing {@code future}; {@code urgent} when the
+     * writer waits for it ({@code synced}), so its flush and commit must not wait for the next
+     * periodic commit.
+     */
+    Ticket open(CompletableFuture<Void> future, boolean urgent) {
+        return new Ticket(requireNonNull(future, "future"), urgent);
     }
 
     /** The write's bytes for page {@code page} are now in its buffer {@code slot}. */
@@ -174,6 +186,21 @@ final class DurabilityTracker {
     /** Whether some tickets have all their pages written and wait for a flush. */
     boolean hasWritten() {
         return !written.isEmpty();
+    }
+
+    /** Whether a ticket waiting for a flush is urgent. */
+    boolean hasUrgentWritten() {
+        return urgent(written);
+    }
+
+    /** Whether one of {@code tickets} is urgent. */
+    static boolean urgent(List<Ticket> tickets) {
+        for (Ticket ticket : tickets) {
+            if (ticket.urgent) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Takes the tickets waiting for a flush: a flush submitted from now on settles them. */

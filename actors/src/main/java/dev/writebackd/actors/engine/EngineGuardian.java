@@ -23,7 +23,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * The guardian of one engine's actor system: spawns the device's bio actor, completion actor,
- * namespace and writeback coordinator (which publishes the dirty thresholds at once) at start, and an inode actor for a file the first time it is
+ * namespace, writeback coordinator (which publishes the dirty thresholds at once) and commit actor at start, and an inode actor for a file the first time it is
  * used; it forgets an inode actor once it stops (a deleted file).
  */
 public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Command> {
@@ -41,9 +41,11 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
      * @param completions the completion actor
      * @param namespace the file names
      * @param coordinator the writeback coordinator
+     * @param commits the metadata commits (periodic, sync's, durable futures')
      */
     public record Parts(ActorRef<BioDispatcher.Command> bios, ActorRef<CompletionActor.Command> completions,
-            ActorRef<Namespace.Command> namespace, ActorRef<Flushing.CoordinatorCommand> coordinator) {}
+            ActorRef<Namespace.Command> namespace, ActorRef<Flushing.CoordinatorCommand> coordinator,
+            ActorRef<CommitActor.Command> commits) {}
 
     /** Answers the actor of file {@code inode}, spawning it if it is not active. */
     public record GetInode(long inode, ActorRef<ActorRef<InodeActor.Command>> replyTo) implements Command {}
@@ -124,10 +126,12 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
         ActorRef<Namespace.Command> namespace = context.spawn(Namespace.create(setup.deviceId(), persistence), "namespace");
         ActorRef<Flushing.CoordinatorCommand> coordinator = context.spawn(WritebackCoordinator.create(setup.ledger(),
                 setup.policy(), setup.pageCache(), System::nanoTime), "coordinator");
-        this.parts = new Parts(bios, completions, namespace, coordinator);
+        ActorRef<CommitActor.Command> commits = context.spawn(CommitActor.create(setup.layout(), setup.committer(),
+                bios, setup.deviceErrseq(), setup.policy().commitInterval()), "commits");
+        this.parts = new Parts(bios, completions, namespace, coordinator, commits);
         this.context = new DeviceContext(setup.pool(), setup.ledger(), setup.layout(), setup.metadataCache(),
                 setup.deviceErrseq(), setup.committer(), bios, completions, coordinator, setup.readaheadPages(),
-                setup.policy().maxBioSegments(), setup.counters());
+                setup.policy().maxBioSegments(), setup.counters(), commits);
     }
 
     @Override

@@ -53,7 +53,7 @@ final class PageOpQueue {
             command.replyTo().tell(StatusReply.error(error));
             return;
         }
-        DurabilityTracker.Ticket ticket = file.durability.open(command.durable());
+        DurabilityTracker.Ticket ticket = file.durability.open(command.durable(), command.durability() == Durability.SYNCED);
         PageOps.WriteOp write = new PageOps.WriteOp(file.cache, file.device.layout(), command.data(),
                 file.durability, ticket);
         startOp(write, step -> writeApplied(command, handle, write, ticket, step));

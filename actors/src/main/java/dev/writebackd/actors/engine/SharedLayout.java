@@ -13,6 +13,7 @@ import dev.writebackd.layout.MappingJournal;
 import dev.writebackd.layout.MetadataBuffers;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -213,6 +214,7 @@ public final class SharedLayout implements BlockMapper {
                 durable.computeIfAbsent(w.inode(), i -> new ArrayList<>()).add(w.extent());
             }
             durable.forEach(journal::dataDurable);
+            touched.addAll(durable.keySet()); // committable now, whoever took the files touched before
         }
     }
 
@@ -269,6 +271,23 @@ public final class SharedLayout implements BlockMapper {
         }
         synchronized (lock) {
             return action.apply(ext2Commits);
+        }
+    }
+
+    /** Files {@code inodes} have changes to commit again (their commit failed). */
+    public void touch(Collection<Long> inodes) {
+        synchronized (lock) {
+            touched.addAll(inodes);
+        }
+    }
+
+    /**
+     * Whether anything may wait for a commit: a completed write not yet covered by a flush, or a
+     * file with changes not yet taken by {@link #takeTouched()}.
+     */
+    public boolean hasUncommitted() {
+        synchronized (lock) {
+            return !written.isEmpty() || !touched.isEmpty();
         }
     }
 

@@ -105,7 +105,11 @@ final class SyncJobs {
         }
         Bio flush = Bio.flush(Set.of(BioFlag.SYNC));
         fsyncFlushes.put(flush, job);
-        flushTickets.put(job, file.durability.takeWritten());
+        List<DurabilityTracker.Ticket> tickets = file.durability.takeWritten();
+        if (autoFlush != null) {
+            tickets.addAll(autoFlush); // waiting for the periodic commit: this fsync's commit covers them too
+        }
+        flushTickets.put(job, tickets);
         flushWritten.put(job, file.device.layout().takeWritten());
         file.io.submitFlush(flush);
     }
@@ -136,9 +140,9 @@ final class SyncJobs {
     /** fsync's device flush {@code flush} ended with {@code error} ({@code null} if it succeeded). */
     void flushed(Bio flush, Errno error) {
         SyncJob job = fsyncFlushes.remove(flush);
-        DurabilityTracker.flushed(flushTickets.remove(job), error);
         file.device.layout().flushed(flushWritten.remove(job), error == null); // ordered mode: now committable
         if (error != null) {
+            DurabilityTracker.flushed(flushTickets.remove(job), error);
             fsyncFailed(job, "the device flush failed: " + error);
             return;
         }
@@ -149,6 +153,7 @@ final class SyncJobs {
 
     /** The metadata commit of fsync {@code job} ended, with {@code failure} if it failed. */
     void committed(SyncJob job, Throwable failure) {
+        DurabilityTracker.flushed(flushTickets.remove(job), failure == null ? null : Errno.EIO);
         if (failure != null) {
             file.context.getLog().warn("Metadata commit of inode {} failed", file.inode, failure);
             fsyncFailed(job, "committing the file's metadata failed");
@@ -173,7 +178,9 @@ final class SyncJobs {
         if (autoFlush == null && file.durability.hasWritten()) {
             autoFlush = file.durability.takeWritten();
             autoFlushWritten = file.device.layout().takeWritten();
-            file.device.completions().tell(new CompletionActor.RequestFlush(file.flushed));
+            file.device.awaitDurable(file.flushed, DurabilityTracker.urgent(autoFlush));
+        } else if (autoFlush != null && file.durability.hasUrgentWritten()) {
+            file.device.awaitDurable(file.flushed, true); // a synced write: hurry the commit asked for
         }
     }
 

@@ -92,10 +92,12 @@ public final class WritebackCoordinator extends AbstractBehavior<CoordinatorComm
      * @param bandwidthPagesPerSec the write bandwidth estimate, as published
      * @param dirtyThreshPages the hard threshold (T1), as published
      * @param backgroundThreshPages the background threshold (T1), as published
+     * @param periodicPasses periodic (kupdate) passes among {@code passesRun}
+     * @param backgroundPasses background passes among {@code passesRun}
      */
     public record Stats(int dirtyInodes, int queuedWorks, WritebackWork currentWork, long passesRun,
             long chunksWritten, long pagesWritten, long bandwidthPagesPerSec, long dirtyThreshPages,
-            long backgroundThreshPages) {}
+            long backgroundThreshPages, long periodicPasses, long backgroundPasses) {}
 
     /** The periodic pass (or another timed step) falls due. */
     private enum PeriodicWake implements CoordinatorCommand { INSTANCE }
@@ -134,6 +136,8 @@ public final class WritebackCoordinator extends AbstractBehavior<CoordinatorComm
     private boolean waitingForWriteback;
     private long nextWorkId;
     private long passesRun;
+    private long periodicPasses;
+    private long backgroundPasses;
     private long chunksWritten;
     private long pagesWritten;
 
@@ -250,7 +254,7 @@ public final class WritebackCoordinator extends AbstractBehavior<CoordinatorComm
     private Behavior<CoordinatorCommand> onGetStats(GetStats m) {
         m.replyTo().tell(new Stats(flusher.dirtyInodes(), flusher.queuedWorks(), flusher.currentWork(), passesRun,
                 chunksWritten, pagesWritten, ledger.bandwidthPagesPerSec(), ledger.dirtyThreshPages(),
-                ledger.backgroundThreshPages()));
+                ledger.backgroundThreshPages(), periodicPasses, backgroundPasses));
         return this;
     }
 
@@ -341,6 +345,11 @@ public final class WritebackCoordinator extends AbstractBehavior<CoordinatorComm
 
     private void workDone(FlusherDecision.WorkDone done) {
         passesRun++;
+        if (done.work().kind() == WritebackWork.Kind.PERIODIC) {
+            periodicPasses++;
+        } else if (done.work().kind() == WritebackWork.Kind.BACKGROUND) {
+            backgroundPasses++;
+        }
         PendingSync sync = pendingSyncs.remove(done.work().id());
         if (sync != null) {
             sync.replyTo().tell(new SyncDone(done.pagesWritten()));

@@ -64,7 +64,7 @@ class EngineMetricsTest {
 
     @Test
     void everyFamilyTheIssueAsksForIsThereAndEverySeriesNamesItsDevice() {
-        EngineStats stats = new EngineStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
+        EngineStats stats = new EngineStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17);
         EngineCounters counters = new EngineCounters();
         counters.writeEnded(1 << 20, Errno.EROFS);
         counters.writerPaused(java.time.Duration.ofMillis(1500));
