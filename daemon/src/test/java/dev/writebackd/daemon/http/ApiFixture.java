@@ -52,13 +52,23 @@ final class ApiFixture implements AutoCloseable {
 
     ApiFixture(ApiSettings settings) {
         this.token = settings.token().orElse(null);
-        Settings parsed = Settings.load(ConfigFactory.parseString("writebackd.page-cache.cache-budget = 32 MiB"));
-        engine.set(Engine.start(parsed, device, EventSourcedBehaviorTestKit.config()));
+        engine.set(startEngine());
         system = ActorSystem.create(Behaviors.empty(), "http-test", ConfigFactory.parseString(
                 "pekko.http.server.parsing.max-content-length = 1 KiB\npekko.loglevel = WARNING")
                 .withFallback(ConfigFactory.load()));
         HttpApi api = new HttpApi(engine::get, () -> CompletableFuture.completedFuture(metricsText.get()), settings);
         binding = Http.get(system).newServerAt("127.0.0.1", 0).bind(api.route()).toCompletableFuture().join();
+    }
+
+    private Engine startEngine() {
+        Settings parsed = Settings.load(ConfigFactory.parseString("writebackd.page-cache.cache-budget = 32 MiB"));
+        return Engine.start(parsed, device, EventSourcedBehaviorTestKit.config());
+    }
+
+    /** Shuts the engine down and starts another on the same device, as a restart of the daemon would. */
+    void restartEngine() {
+        engine.get().shutdown().toCompletableFuture().orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+        engine.set(startEngine());
     }
 
     Engine engine() {
