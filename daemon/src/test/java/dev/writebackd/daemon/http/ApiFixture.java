@@ -40,6 +40,8 @@ final class ApiFixture implements AutoCloseable {
 
     final MemoryDevice device = new MemoryDevice(PAGE, 64L << 20);
     final AtomicReference<Engine> engine = new AtomicReference<>();
+    /** When set, what the metrics supplier answers instead of {@link #metricsText}. */
+    final AtomicReference<CompletableFuture<String>> metricsStage = new AtomicReference<>();
     final AtomicReference<String> metricsText = new AtomicReference<>("writebackd_dirty_pages 0\n");
     private final ActorSystem<Void> system;
     private final ServerBinding binding;
@@ -51,12 +53,18 @@ final class ApiFixture implements AutoCloseable {
     }
 
     ApiFixture(ApiSettings settings) {
+        this(settings, "");
+    }
+
+    /** With {@code httpConfig} (HOCON) for the HTTP server's actor system. */
+    ApiFixture(ApiSettings settings, String httpConfig) {
         this.token = settings.token().orElse(null);
         engine.set(startEngine());
-        system = ActorSystem.create(Behaviors.empty(), "http-test", ConfigFactory.parseString(
-                "pekko.http.server.parsing.max-content-length = 1 KiB\npekko.loglevel = WARNING")
+        system = ActorSystem.create(Behaviors.empty(), "http-test", ConfigFactory.parseString(httpConfig
+                + "\npekko.http.server.parsing.max-content-length = 1 KiB\npekko.loglevel = WARNING")
                 .withFallback(ConfigFactory.load()));
-        HttpApi api = new HttpApi(engine::get, () -> CompletableFuture.completedFuture(metricsText.get()), settings);
+        HttpApi api = new HttpApi(engine::get, () -> metricsStage.get() != null ? metricsStage.get()
+                : CompletableFuture.completedFuture(metricsText.get()), settings);
         binding = Http.get(system).newServerAt("127.0.0.1", 0).bind(api.route()).toCompletableFuture().join();
     }
 
