@@ -31,6 +31,7 @@ final class Answers {
 
     private final Supplier<Engine> engine;
     private final ApiSettings settings;
+    private final Numbering numbering = new Numbering();
 
     Answers(Supplier<Engine> engine, ApiSettings settings) {
         this.engine = engine;
@@ -46,7 +47,10 @@ final class Answers {
         return current;
     }
 
-    /** The open handle named by path segment {@code id}; EBADF if there is none. */
+    /**
+     * The open handle named by path segment {@code id}: EBADF if there is none, ESTALE if it was
+     * opened on an engine that has since been replaced (a restart or power cut closes every handle).
+     */
     Handle handle(String id) {
         long number;
         try {
@@ -54,8 +58,43 @@ final class Answers {
         } catch (NumberFormatException e) {
             throw new ErrnoException(Errno.EBADF, "no handle \"" + id + "\": handles are numbers");
         }
-        return engine().handle(number)
+        Engine current = engine();
+        long base = handleBase(current);
+        if (number > 0 && number <= base) {
+            throw new ErrnoException(Errno.ESTALE, "handle " + number + " was closed when the engine restarted");
+        }
+        return current.handle(number - base)
                 .orElseThrow(() -> new ErrnoException(Errno.EBADF, "handle " + number + " is not open"));
+    }
+
+    /**
+     * The number clients see for {@code handle} of {@code engine}: the engine's own number plus
+     * the highest number handed out for the engines before it, so that numbers are never reused
+     * across a restart and an old one is recognised as stale.
+     */
+    long handleNumber(Engine engine, Handle handle) {
+        synchronized (numbering) {
+            long number = handleBase(engine) + handle.id();
+            numbering.highest = Math.max(numbering.highest, number);
+            return number;
+        }
+    }
+
+    private long handleBase(Engine current) {
+        synchronized (numbering) {
+            if (current != numbering.engine) {
+                numbering.engine = current;
+                numbering.base = numbering.highest;
+            }
+            return numbering.base;
+        }
+    }
+
+    /** Handle numbering across engines; guarded by itself. */
+    private static final class Numbering {
+        Engine engine;
+        long base;
+        long highest;
     }
 
     /** Completes with the handler's answer; a failure, thrown or in the stage, becomes its error answer. */

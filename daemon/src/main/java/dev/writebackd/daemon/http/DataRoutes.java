@@ -83,8 +83,9 @@ final class DataRoutes {
         return answers.withJson(Set.of("file", "create"), body -> {
             String name = Json.requiredString(body, "file");
             boolean create = Json.optionalBoolean(body, "create", false);
-            return answers.engine().open(name, create).thenApply(handle -> Json.response(StatusCodes.CREATED,
-                    Json.object("handle", handle.id(), "inode", handle.inode())));
+            Engine engine = answers.engine();
+            return engine.open(name, create).thenApply(handle -> Json.response(StatusCodes.CREATED,
+                    Json.object("handle", answers.handleNumber(engine, handle), "inode", handle.inode())));
         });
     }
 

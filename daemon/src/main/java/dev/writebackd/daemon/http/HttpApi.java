@@ -7,6 +7,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.extractUnmatchedPa
 import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
 import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.withRequestTimeoutResponse;
 
 import dev.writebackd.actors.Engine;
 import dev.writebackd.error.Errno;
@@ -17,6 +18,7 @@ import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
@@ -32,7 +34,7 @@ import org.apache.pekko.http.javadsl.server.Route;
  *
  * <p>Errors are JSON {@code {"errno": …, "message": …}} with the status DESIGN.md gives each errno;
  * a wrong method answers 405 ENOTSUP, an unknown path 404 ENOENT, a bad query parameter 400 EINVAL
- * naming it. With a token in the {@link ApiSettings}, a request without
+ * naming it, a request the server's request timeout cuts off 504 ETIMEDOUT. With a token in the {@link ApiSettings}, a request without
  * {@code Authorization: Bearer TOKEN} answers 401 EACCES. Request bodies are received whole within
  * the body limit before anything is applied ({@link Upload} says how).
  *
@@ -90,11 +92,17 @@ public final class HttpApi {
     public Route route() {
         ExceptionHandler errors = ExceptionHandler.newBuilder()
                 .matchAny(failure -> complete(ApiErrors.response(failure))).build();
-        return handleExceptions(errors, () -> authorized(() -> concat(
+        return withRequestTimeoutResponse(HttpApi::timedOut, () -> handleExceptions(errors, () -> authorized(() -> concat(
                 pathPrefix("v1", () -> concat(data.route(), policy.route(), service.v1())),
                 service.root(),
                 extractUnmatchedPath(path -> complete(ApiErrors.error(StatusCodes.NOT_FOUND, Errno.ENOENT,
-                        "no such resource: " + path))))));
+                        "no such resource: " + path)))))));
+    }
+
+    private static HttpResponse timedOut(HttpRequest request) {
+        return ApiErrors.error(StatusCodes.GATEWAY_TIMEOUT, Errno.ETIMEDOUT, request.method().name() + " "
+                + request.getUri().path() + " got no answer within the server's request timeout "
+                + "(pekko.http.server.request-timeout)");
     }
 
     private Route authorized(Supplier<Route> inner) {

@@ -40,6 +40,8 @@ final class ApiFixture implements AutoCloseable {
 
     final MemoryDevice device = new MemoryDevice(PAGE, 64L << 20);
     final AtomicReference<Engine> engine = new AtomicReference<>();
+    /** When set, what the metrics supplier answers instead of {@link #metricsText}. */
+    final AtomicReference<CompletableFuture<String>> metricsStage = new AtomicReference<>();
     final AtomicReference<String> metricsText = new AtomicReference<>("writebackd_dirty_pages 0\n");
     private final ActorSystem<Void> system;
     private final ServerBinding binding;
@@ -51,14 +53,30 @@ final class ApiFixture implements AutoCloseable {
     }
 
     ApiFixture(ApiSettings settings) {
+        this(settings, "");
+    }
+
+    /** With {@code httpConfig} (HOCON) for the HTTP server's actor system. */
+    ApiFixture(ApiSettings settings, String httpConfig) {
         this.token = settings.token().orElse(null);
-        Settings parsed = Settings.load(ConfigFactory.parseString("writebackd.page-cache.cache-budget = 32 MiB"));
-        engine.set(Engine.start(parsed, device, EventSourcedBehaviorTestKit.config()));
-        system = ActorSystem.create(Behaviors.empty(), "http-test", ConfigFactory.parseString(
-                "pekko.http.server.parsing.max-content-length = 1 KiB\npekko.loglevel = WARNING")
+        engine.set(startEngine());
+        system = ActorSystem.create(Behaviors.empty(), "http-test", ConfigFactory.parseString(httpConfig
+                + "\npekko.http.server.parsing.max-content-length = 1 KiB\npekko.loglevel = WARNING")
                 .withFallback(ConfigFactory.load()));
-        HttpApi api = new HttpApi(engine::get, () -> CompletableFuture.completedFuture(metricsText.get()), settings);
+        HttpApi api = new HttpApi(engine::get, () -> metricsStage.get() != null ? metricsStage.get()
+                : CompletableFuture.completedFuture(metricsText.get()), settings);
         binding = Http.get(system).newServerAt("127.0.0.1", 0).bind(api.route()).toCompletableFuture().join();
+    }
+
+    private Engine startEngine() {
+        Settings parsed = Settings.load(ConfigFactory.parseString("writebackd.page-cache.cache-budget = 32 MiB"));
+        return Engine.start(parsed, device, EventSourcedBehaviorTestKit.config());
+    }
+
+    /** Shuts the engine down and starts another on the same device, as a restart of the daemon would. */
+    void restartEngine() {
+        engine.get().shutdown().toCompletableFuture().orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+        engine.set(startEngine());
     }
 
     Engine engine() {
