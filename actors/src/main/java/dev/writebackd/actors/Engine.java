@@ -16,6 +16,8 @@ import dev.writebackd.actors.persist.FileRecord;
 import dev.writebackd.actors.persist.FileRecords;
 import dev.writebackd.actors.persist.JournalDatabase;
 import dev.writebackd.actors.persist.JournalSync;
+import dev.writebackd.actors.persist.JournaledData;
+import dev.writebackd.actors.persist.JournaledFiles;
 import dev.writebackd.actors.persist.Namespace;
 import dev.writebackd.actors.persist.PersistenceConfig;
 import dev.writebackd.actors.persist.PersistenceSettings;
@@ -70,6 +72,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -127,6 +130,8 @@ public final class Engine {
     private static final Duration REPORT_TIMEOUT = Duration.ofSeconds(5);
     private static final Executor CALLBACKS = ForkJoinPool.commonPool();
     private static final String DEVICE_ID_FILE = "device-id";
+    /** The handle the start-up replay writes through; the handles of callers count from 1. */
+    private static final long REPLAY_HANDLE = 0;
 
     private final ActorSystem<EngineGuardian.Command> system;
     private final EngineGuardian.Parts parts;
@@ -139,13 +144,15 @@ public final class Engine {
     private final long maxFileBytes;
     private final Duration askTimeout;
     private final Duration shutdownTimeout;
+    private final JournaledWrites journaled;
     private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
     private final AtomicLong nextHandle = new AtomicLong();
     private final AtomicReference<CompletableFuture<Void>> shutdown = new AtomicReference<>();
     private volatile boolean stopped;
 
     private Engine(ActorSystem<EngineGuardian.Command> system, EngineGuardian.Parts parts, Settings settings,
-            PagePool pool, DirtyLedger ledger, Errseq deviceErrseq, MetadataCommitter committer, SharedLayout layout) {
+            PagePool pool, DirtyLedger ledger, Errseq deviceErrseq, MetadataCommitter committer, SharedLayout layout,
+            JournaledWrites journaled) {
         this.system = system;
         this.parts = parts;
         this.settings = settings;
@@ -154,6 +161,7 @@ public final class Engine {
         this.deviceErrseq = deviceErrseq;
         this.committer = committer;
         this.layout = layout;
+        this.journaled = journaled;
         this.maxFileBytes = layout.maxFileBytes();
         Config config = system.settings().config();
         this.askTimeout = config.getDuration(ASK_TIMEOUT);
@@ -237,11 +245,13 @@ public final class Engine {
         ActorSystem<EngineGuardian.Command> system = ActorSystem.create(EngineGuardian.create(setup), "writebackd",
                 config.withFallback(BioDispatcher.config()));
         EngineGuardian.Parts parts;
+        JournaledWrites journaled = null;
         try {
             parts = AskPattern.<EngineGuardian.Command, EngineGuardian.Parts>ask(system, EngineGuardian.GetParts::new,
                     START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
             if (persistent) {
                 persisted.set(restore(system, parts, deviceId, (ExtentMapper) blockLayout, journal, layout));
+                journaled = replayJournaled(system, parts, deviceId, commits, pool);
             }
         } catch (CompletionException e) {
             system.terminate();
@@ -252,7 +262,7 @@ public final class Engine {
         }
         log.info("Engine started on a {}-byte device, {} layout, id {}{}", device.sizeBytes(), layoutName, header.id(),
                 persistent ? ", file metadata persisted" : "");
-        return new Engine(system, parts, settings, pool, ledger, deviceErrseq, commits, layout);
+        return new Engine(system, parts, settings, pool, ledger, deviceErrseq, commits, layout, journaled);
     }
 
     /**
@@ -293,6 +303,46 @@ public final class Engine {
         log.info("Restored {} files of device {}", committed.size(), deviceId);
         return new PersistentCommitter(journal, records, new JournalSync(JournalDatabase.fromConfig(config)),
                 system.dispatchers().lookup(DispatcherSelector.blocking()), system.scheduler(), askTimeout);
+    }
+
+    /**
+     * The start-up replay of {@code journaled} data, after the file records are restored: each named
+     * file's untrimmed journaled changes are written into its page cache as dirty data, in order,
+     * through a handle of its own, before the engine answers.
+     *
+     * @return the journaled writes of the engine
+     */
+    private static JournaledWrites replayJournaled(ActorSystem<EngineGuardian.Command> system,
+            EngineGuardian.Parts parts, String deviceId, MetadataCommitter committer, PagePool pool) {
+        Config config = system.settings().config();
+        ActorRef<JournaledFiles.Command> entities = system.systemActorOf(
+                JournaledFiles.create(deviceId, PersistenceSettings.fromConfig(config)), "journaled-data", Props.empty());
+        JournaledWrites journaled = new JournaledWrites(entities, committer, pool, system.scheduler(),
+                config.getDuration(ASK_TIMEOUT), CALLBACKS);
+        Namespace.Listing listing = AskPattern.<Namespace.Command, Namespace.Listing>ask(parts.namespace(),
+                Namespace.List::new, START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
+        int changes = 0;
+        for (long inode : new TreeSet<>(listing.entries().values())) {
+            JournaledData.State state = journaled.untrimmed(inode, START_TIMEOUT).toCompletableFuture().join();
+            if (state.entries().isEmpty()) {
+                continue;
+            }
+            ActorRef<InodeActor.Command> file = AskPattern.<EngineGuardian.Command, ActorRef<InodeActor.Command>>ask(
+                    system, replyTo -> new EngineGuardian.GetInode(inode, replyTo), START_TIMEOUT, system.scheduler())
+                    .toCompletableFuture().join();
+            AskPattern.<InodeActor.Command, Done>askWithStatus(file,
+                    replyTo -> new InodeActor.OpenHandle(REPLAY_HANDLE, replyTo), START_TIMEOUT, system.scheduler())
+                    .thenCompose(open -> journaled.replay(inode, file, REPLAY_HANDLE, state))
+                    .thenCompose(replayed -> AskPattern.<InodeActor.Command, Done>askWithStatus(file,
+                            replyTo -> new InodeActor.CloseHandle(REPLAY_HANDLE, replyTo), START_TIMEOUT,
+                            system.scheduler()))
+                    .toCompletableFuture().join();
+            changes += state.entries().size();
+        }
+        if (changes > 0) {
+            log.info("Replayed {} journaled changes of device {} into the page cache", changes, deviceId);
+        }
+        return journaled;
     }
 
     /**
@@ -393,6 +443,9 @@ public final class Engine {
         return deliver(this.<Namespace.Command, Namespace.Entry>askWithStatus(parts.namespace(),
                 replyTo -> new Namespace.Unlink(name, replyTo)).thenApply(entry -> {
                     system.tell(new EngineGuardian.DeleteFile(entry.inode()));
+                    if (journaled != null) {
+                        journaled.discard(entry.inode());
+                    }
                     return null;
                 }));
     }
@@ -408,7 +461,12 @@ public final class Engine {
         }
         return deliver(this.<Namespace.Command, Namespace.Renamed>askWithStatus(parts.namespace(),
                 replyTo -> new Namespace.Rename(from, to, replyTo)).thenApply(renamed -> {
-                    renamed.replaced().ifPresent(inode -> system.tell(new EngineGuardian.DeleteFile(inode)));
+                    renamed.replaced().ifPresent(inode -> {
+                        system.tell(new EngineGuardian.DeleteFile(inode));
+                        if (journaled != null) {
+                            journaled.discard(inode);
+                        }
+                    });
                     return null;
                 }));
     }
@@ -439,8 +497,10 @@ public final class Engine {
         if (invalid == null) {
             invalid = checkRange(offset, data.remaining(), true);
         }
-        if (invalid == null && durability == Durability.JOURNALED) {
-            invalid = new ErrnoException(Errno.ENOTSUP, "journaled durability is not available yet");
+        if (invalid == null && durability == Durability.JOURNALED && journaled == null) {
+            invalid = new ErrnoException(Errno.ENOTSUP, "journaled durability needs a data directory"
+                    + " (PersistenceConfig.prepare) and the extent layout; this engine keeps file metadata in memory"
+                    + (settings.layout() == Layout.EXT2 ? " (ext2 layout)" : ""));
         }
         if (invalid != null) {
             return CompletableFuture.failedFuture(invalid);
@@ -448,11 +508,26 @@ public final class Engine {
         if (!data.hasRemaining()) {
             return CompletableFuture.completedFuture(new WriteResult(0, CompletableFuture.completedFuture(null)));
         }
-        WriteData staged = WriteData.copyOf(pool, offset, data); // the one copy, before any message
         CompletableFuture<Void> durable = new CompletableFuture<>();
-        return deliver(this.<InodeActor.Command, InodeActor.Written>askWithStatus(handle.file(),
-                        replyTo -> new InodeActor.Write(handle.id(), staged, durability, durable, replyTo))
-                .thenApply(written -> new WriteResult(written.bytes(), deliver(durable))));
+        CompletionStage<InodeActor.Written> answer;
+        if (durability == Durability.JOURNALED) {
+            byte[] bytes = new byte[data.remaining()]; // the one copy, before any message
+            data.duplicate().get(bytes);
+            answer = journaled.write(handle.inode(), handle.file(), handle.id(), offset, bytes, durable);
+        } else if (journaled != null) {
+            answer = journaled.write(handle.inode(), handle.file(), handle.id(), offset, data, durability, durable,
+                    () -> sendWrite(handle, offset, data, durability, durable));
+        } else {
+            answer = sendWrite(handle, offset, data, durability, durable);
+        }
+        return deliver(answer.thenApply(written -> new WriteResult(written.bytes(), deliver(durable))));
+    }
+
+    private CompletionStage<InodeActor.Written> sendWrite(Handle handle, long offset, ByteBuffer data,
+            Durability durability, CompletableFuture<Void> durable) {
+        WriteData staged = WriteData.copyOf(pool, offset, data); // the one copy, before any message
+        return this.<InodeActor.Command, InodeActor.Written>askWithStatus(handle.file(),
+                replyTo -> new InodeActor.Write(handle.id(), staged, durability, durable, replyTo));
     }
 
     /** Reads up to {@code length} bytes at {@code offset}: short at the end of the file, zeros in holes. */
@@ -482,8 +557,11 @@ public final class Engine {
         if (invalid != null) {
             return CompletableFuture.failedFuture(invalid);
         }
-        return deliver(this.<InodeActor.Command, Done>askWithStatus(handle.file(),
-                replyTo -> new InodeActor.Truncate(size, replyTo)).thenApply(done -> null));
+        Supplier<CompletionStage<Done>> direct = () -> this.<InodeActor.Command, Done>askWithStatus(handle.file(),
+                replyTo -> new InodeActor.Truncate(size, replyTo));
+        CompletionStage<Done> truncated = journaled == null ? direct.get()
+                : journaled.truncate(handle.inode(), handle.file(), size, direct);
+        return deliver(truncated.thenApply(done -> null));
     }
 
     // ---- durability ------------------------------------------------------------------------------
@@ -565,6 +643,9 @@ public final class Engine {
         ask(parts.completions(), CompletionActor.GetStats::new)
                 .thenCompose(before -> drain(deadline, timeout, before.writeErrors()))
                 .whenComplete((ok, failure) -> {
+                    if (journaled != null) {
+                        journaled.stop();
+                    }
                     handles.clear();
                     stopped = true;
                     system.terminate();
@@ -588,6 +669,9 @@ public final class Engine {
      */
     CompletionStage<Void> halt() {
         shutdown.compareAndSet(null, new CompletableFuture<>());
+        if (journaled != null) {
+            journaled.stop();
+        }
         handles.clear();
         stopped = true;
         system.terminate();

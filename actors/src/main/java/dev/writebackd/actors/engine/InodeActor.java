@@ -676,8 +676,8 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     }
 
     private void fsyncFlushed(SyncJob job, Errno error) {
-        DurabilityTracker.flushed(flushTickets.remove(job), error);
-        device.layout().flushed(flushWritten.remove(job), error == null); // ordered mode: now committable
+        device.layout().flushed(flushWritten.remove(job), error == null); // ordered mode: now committable,
+        DurabilityTracker.flushed(flushTickets.remove(job), error); // before the durable futures complete
         if (error != null) {
             fsyncFailed(job, "the device flush failed: " + error);
             return;
@@ -779,8 +779,8 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         if (error != null) {
             errseq.set(Errno.EIO);
         }
+        device.layout().flushed(autoFlushWritten, error == null); // committable before the futures complete
         DurabilityTracker.flushed(autoFlush, error);
-        device.layout().flushed(autoFlushWritten, error == null);
         autoFlush = null;
         requestFlushForDurability();
         return this;
