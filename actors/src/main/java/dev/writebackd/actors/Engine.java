@@ -118,7 +118,20 @@ import org.slf4j.LoggerFactory;
  * {@code ext2} layout, and a configuration without a data directory, keep file metadata in
  * memory only: a restart forgets file contents while the names persist.
  *
- * <p>Not yet: {@code journaled} durability (answers ENOTSUP).
+ * <p>Durability per write ({@link #write(Handle, long, ByteBuffer, Durability)}): {@code cached}
+ * and {@code synced} everywhere; {@code journaled} with a data directory and the {@code extent}
+ * layout. A journaled write's bytes are persisted as events of the file's
+ * {@link JournaledData} before the write enters the page cache and is answered; from then on it is
+ * dirty data like any other. What the journal acknowledged survives a killed process (H2 with
+ * {@code WRITE_DELAY=0}); it is forced to disk for a power loss only by the next fsync, sync or
+ * shutdown ({@link JournalSync}), not per write. At start-up, after the file records are restored,
+ * each file's untrimmed journaled changes are replayed into its page cache as dirty data, in order,
+ * before {@code start} returns. A journaled change is trimmed (deleted as a prefix) once its data
+ * is written back, the device flushed and its mapping committed. So that replay never puts older
+ * journaled bytes over newer data on the device, a {@code cached} or {@code synced} write — or a
+ * truncate — that overlaps journaled data not yet trimmed is journaled too, behind it. The
+ * {@code ext2} layout answers journaled writes with ENOTSUP: it does not persist file metadata
+ * here, so a replayed write could not be trimmed against a committed mapping.
  *
  * <p>Thread-safe.
  */
@@ -171,7 +184,8 @@ public final class Engine {
     /**
      * Starts an engine on {@code device}. With a data directory in {@code config} and the
      * {@code extent} layout, file metadata is persisted in ordered mode and restored from the
-     * journal here, before the engine is returned; otherwise it is kept in memory.
+     * journal here, and the journaled writes not yet trimmed are replayed into the page cache as
+     * dirty data, before the engine is returned; otherwise metadata is kept in memory.
      *
      * @param settings page cache, layout, writeback policy and readahead (the device's geometry is
      *     the device's own)
@@ -483,7 +497,9 @@ public final class Engine {
      *
      * @param durability {@code cached}: answered at once, or later when the throttle slows the
      *     writer; {@code synced}: answered once the bytes are written back and the device flushed;
-     *     {@code journaled} is not available yet (ENOTSUP)
+     *     {@code journaled}: answered once the bytes are persisted in the journal (and taken into
+     *     the cache), surviving a killed process without fsync; ENOTSUP without a data directory
+     *     or with the {@code ext2} layout
      * @return the bytes written and their durable future; ESHUTDOWN once shutdown has begun
      */
     public CompletionStage<WriteResult> write(Handle handle, long offset, ByteBuffer data, Durability durability) {

@@ -27,7 +27,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +55,8 @@ class EngineJournaledTest {
     private Engine engine;
     /** Snapshots after every event, so that a trim deletes the events before it at once. */
     private int snapshotEvery = 1;
+    /** Extra persistence settings of a test. */
+    private String persistence = "";
 
     @AfterEach
     void stop() {
@@ -62,8 +67,8 @@ class EngineJournaledTest {
 
     private Config config() {
         try {
-            return PersistenceConfig.prepare(dataDir, ConfigFactory.parseString("writebackd.persistence.snapshot-every = "
-                    + snapshotEvery));
+            return PersistenceConfig.prepare(dataDir, ConfigFactory.parseString(persistence
+                    + "\nwritebackd.persistence.snapshot-every = " + snapshotEvery));
         } catch (java.io.IOException | SQLException e) {
             throw new AssertionError(e);
         }
@@ -174,6 +179,29 @@ class EngineJournaledTest {
         assertThat(read(reopened, PAGE, PAGE)).isEqualTo(filled(PAGE, 1));
         assertThat(read(reopened, 5 * PAGE, PAGE)).as("the journaled page whose write failed is replayed")
                 .isEqualTo(filled(PAGE, 5));
+    }
+
+    @Test
+    void manyConcurrentJournaledWritesNeverOverflowASmallStash() {
+        persistence = "pekko.persistence.typed.stash-capacity = 8\nwritebackd.persistence.max-outstanding-commands = 4";
+        Handle a = join(start().open("a", true));
+        Handle b = join(engine.open("b", true));
+        int writes = 600;
+        List<CompletableFuture<WriteResult>> answers = new ArrayList<>();
+        for (int i = 0; i < writes; i++) {
+            answers.add(engine.write(i % 2 == 0 ? a : b, 100L * (i / 2), bytes(100, 1 + i % 200), Durability.JOURNALED)
+                    .toCompletableFuture());
+        }
+        answers.forEach(answer -> assertThat(join(answer).bytesWritten()).isEqualTo(100));
+        crash();
+
+        Handle reopenedA = join(start().open("a", true));
+        Handle reopenedB = join(engine.open("b", true));
+
+        for (int i = 0; i < writes; i++) {
+            assertThat(read(i % 2 == 0 ? reopenedA : reopenedB, 100L * (i / 2), 100)).as("write " + i)
+                    .isEqualTo(filled(100, 1 + i % 200));
+        }
     }
 
     @Test

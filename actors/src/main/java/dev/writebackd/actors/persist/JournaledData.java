@@ -41,6 +41,10 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * {@link FileError}. Back-pressure: the caller keeps at most a few commands outstanding per file
  * (the engine keeps one append and one trim), far below the stash capacity.
  *
+ * <p>What this promises: an acknowledged {@link Append} is in the journal database, which with
+ * H2's {@code WRITE_DELAY=0} survives a killed process; it reaches the disk for a power loss of
+ * the host only with the next {@link JournalSync#force()} (fsync, sync, shutdown), not per append.
+ *
  * <p>The state is copied on every event (O(untrimmed changes)), which trimming keeps short.
  */
 public final class JournaledData
