@@ -141,6 +141,8 @@ public final class Engine {
     private static final String SHUTDOWN_TIMEOUT = "writebackd.engine.shutdown-timeout";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration REPORT_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a shutdown that wrote everything back waits for the journaled data to be trimmed. */
+    private static final Duration TRIM_WAIT = Duration.ofSeconds(5);
     private static final Executor CALLBACKS = ForkJoinPool.commonPool();
     private static final String DEVICE_ID_FILE = "device-id";
     /** The handle the start-up replay writes through; the handles of callers count from 1. */
@@ -643,8 +645,9 @@ public final class Engine {
 
     /**
      * Stops the engine without losing dirty data: new writes (and opens, truncates, renames,
-     * unlinks) fail with ESHUTDOWN; every dirty page is written back, the device flushed and the
-     * metadata committed; then the actors stop. Fails — after stopping all the same — with
+     * unlinks) fail with ESHUTDOWN; journaled writes being persisted enter the cache; every dirty
+     * page is written back, the device flushed and the metadata committed; the journaled data so
+     * made durable is trimmed (waiting at most 5 s for that); then the actors stop. Fails — after stopping all the same — with
      * ETIMEDOUT naming every file and byte range still not on the device if that takes longer than
      * {@code timeout}, with EIO naming the ranges held after failed writes ({@code sticky}), or with
      * EIO if writes failed while draining. A second call answers like the first.
@@ -656,8 +659,12 @@ public final class Engine {
             return deliver(shutdown.get());
         }
         long deadline = System.nanoTime() + timeout.toNanos();
-        ask(parts.completions(), CompletionActor.GetStats::new)
+        CompletionStage<Void> journaledApplied = journaled == null ? CompletableFuture.completedFuture(null)
+                : journaled.quiet(false, deadline);
+        journaledApplied.thenCompose(applied -> ask(parts.completions(), CompletionActor.GetStats::new))
                 .thenCompose(before -> drain(deadline, timeout, before.writeErrors()))
+                .thenCompose(drained -> journaled == null ? CompletableFuture.<Void>completedFuture(null)
+                        : journaled.quiet(true, Math.min(deadline, System.nanoTime() + TRIM_WAIT.toNanos())))
                 .whenComplete((ok, failure) -> {
                     if (journaled != null) {
                         journaled.stop();

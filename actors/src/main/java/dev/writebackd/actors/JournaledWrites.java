@@ -26,6 +26,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -68,6 +69,8 @@ final class JournaledWrites {
     static final int MAX_BATCH_CHANGES = 64;
     /** The pause before a failed metadata commit of trimmable changes is tried again. */
     private static final Duration COMMIT_RETRY = Duration.ofSeconds(1);
+    /** How often {@link #quiet} looks. */
+    private static final Duration POLL = Duration.ofMillis(10);
 
     private final ActorRef<JournaledFiles.Command> entities;
     private final MetadataCommitter committer;
@@ -192,6 +195,27 @@ final class JournaledWrites {
         return CompletableFuture.allOf(applied.toArray(CompletableFuture[]::new));
     }
 
+    /**
+     * Completes once every file's journaled writes are in its page cache ({@code trimmed} false),
+     * or also trimmed as far as they can be ({@code trimmed} true), or at {@code deadline}
+     * ({@link System#nanoTime()}), whichever comes first; checks every {@link #POLL}.
+     */
+    CompletionStage<Void> quiet(boolean trimmed, long deadline) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        poll(trimmed, deadline, result);
+        return result;
+    }
+
+    private void poll(boolean trimmed, long deadline, CompletableFuture<Void> result) {
+        boolean quiet = files.values().stream().allMatch(f -> trimmed ? f.settled() : f.applied());
+        if (quiet || System.nanoTime() - deadline >= 0) {
+            result.complete(null);
+            return;
+        }
+        CompletableFuture.delayedExecutor(POLL.toMillis(), TimeUnit.MILLISECONDS, callbacks)
+                .execute(() -> poll(trimmed, deadline, result));
+    }
+
     /** The engine stopped: failed commits are not tried again. */
     void stop() {
         stopped = true;
@@ -205,17 +229,20 @@ final class JournaledWrites {
     private CompletionStage<InodeActor.Written> applyWrite(FileLog fileLog, ActorRef<InodeActor.Command> file, long handleId,
             long offset, byte[] bytes, Durability durability, CompletableFuture<Void> durable, long first, long last) {
         WriteData staged = WriteData.copyOf(pool, offset, ByteBuffer.wrap(bytes));
+        Runnable settled = fileLog.begin();
         CompletionStage<InodeActor.Written> answer = AskPattern.askWithStatus(file,
                 replyTo -> new InodeActor.Write(handleId, staged, durability, durable, replyTo), askTimeout, scheduler);
         answer.whenCompleteAsync((written, failure) -> {
             if (failure != null) {
                 fileLog.ready(first, last); // nothing was applied: nothing to keep
+                settled.run();
             }
         }, callbacks);
         durable.whenCompleteAsync((ok, failure) -> {
             if (failure == null) {
-                commitThenReady(fileLog, first, last);
+                commitThenReady(fileLog, first, last, settled);
             } else {
+                settled.run();
                 LOG.warn("journaled changes {}..{} of inode {} were not written back ({}); they stay in"
                         + " the journal for the next start", first, last, fileLog.inode, failure.toString());
             }
@@ -224,24 +251,29 @@ final class JournaledWrites {
     }
 
     private CompletionStage<Done> applyTruncate(FileLog fileLog, ActorRef<InodeActor.Command> file, long size, long seq) {
+        Runnable settled = fileLog.begin();
         CompletionStage<Done> answer = AskPattern.askWithStatus(file, replyTo -> new InodeActor.Truncate(size, replyTo),
                 askTimeout, scheduler);
         answer.whenCompleteAsync((done, failure) -> {
             if (failure == null) {
-                commitThenReady(fileLog, seq, seq);
+                commitThenReady(fileLog, seq, seq, settled);
             } else {
                 fileLog.ready(seq, seq);
+                settled.run();
             }
         }, callbacks);
         return answer;
     }
 
-    private void commitThenReady(FileLog fileLog, long first, long last) {
+    private void commitThenReady(FileLog fileLog, long first, long last, Runnable settled) {
         committer.commit(fileLog.inode).whenCompleteAsync((ok, failure) -> {
             if (failure == null) {
                 fileLog.ready(first, last);
+                settled.run();
+            } else if (stopped) {
+                settled.run();
             } else {
-                fileLog.retryLater(first, last);
+                fileLog.retryLater(first, last, settled);
             }
         }, callbacks);
     }
@@ -297,6 +329,32 @@ final class JournaledWrites {
 
         FileLog(long inode) {
             this.inode = inode;
+        }
+
+        /** Changes sent to the inode actor whose trim is not decided yet. */
+        int inProgress;
+
+        /** A change is sent to the inode actor; the answer runs once it is trimmable or never will be. */
+        Runnable begin() {
+            inProgress++;
+            AtomicBoolean once = new AtomicBoolean();
+            return () -> {
+                if (once.compareAndSet(false, true)) {
+                    synchronized (this) {
+                        inProgress--;
+                    }
+                }
+            };
+        }
+
+        /** Nothing queued, persisting, in progress or left to trim that could be trimmed now. */
+        synchronized boolean settled() {
+            return queue.isEmpty() && !appending && !trimming && inProgress == 0 && trimTarget() <= trimmedUpTo;
+        }
+
+        /** Nothing queued or being persisted. */
+        synchronized boolean applied() {
+            return queue.isEmpty() && !appending;
         }
 
         boolean hasChanges() {
@@ -410,26 +468,21 @@ final class JournaledWrites {
         }
 
         /** A commit failed: tried again after {@link #COMMIT_RETRY}. */
-        void retryLater(long first, long last) {
+        void retryLater(long first, long last, Runnable settled) {
             if (stopped) {
+                settled.run();
                 return;
             }
             LOG.warn("inode {}: metadata commit failed, changes {}..{} are not trimmed yet", inode, first, last);
             CompletableFuture.delayedExecutor(COMMIT_RETRY.toMillis(), TimeUnit.MILLISECONDS, callbacks)
-                    .execute(() -> commitThenReady(this, first, last));
+                    .execute(() -> commitThenReady(this, first, last, settled));
         }
 
         private void trim() {
             if (trimming || discarded) {
                 return;
             }
-            long upTo = -1;
-            for (Map.Entry<Long, Tracked> entry : tracked.entrySet()) {
-                if (!entry.getValue().ready) {
-                    break;
-                }
-                upTo = entry.getKey();
-            }
+            long upTo = trimTarget();
             if (upTo <= trimmedUpTo) {
                 return;
             }
@@ -437,6 +490,18 @@ final class JournaledWrites {
             trimming = true;
             JournaledWrites.this.<JournaledData.Trimmed>ask(inode, replyTo -> new JournaledData.Trim(target, replyTo))
                     .whenCompleteAsync((trimmed, failure) -> trimDone(target, failure), callbacks);
+        }
+
+        /** The last change of the prefix of trimmable changes, -1 if there is none. */
+        private long trimTarget() {
+            long upTo = -1;
+            for (Map.Entry<Long, Tracked> entry : tracked.entrySet()) {
+                if (!entry.getValue().ready) {
+                    break;
+                }
+                upTo = entry.getKey();
+            }
+            return upTo;
         }
 
         synchronized void trimDone(long target, Throwable failure) {

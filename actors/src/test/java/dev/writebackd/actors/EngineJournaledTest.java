@@ -158,6 +158,25 @@ class EngineJournaledTest {
     }
 
     @Test
+    void aShutdownWritesJournaledDataBackAndTrimsIt() throws SQLException {
+        Handle file = join(start().open("log", true));
+        byte[] data = pattern(3 * PAGE, 6);
+        List<CompletableFuture<WriteResult>> answers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            answers.add(engine.write(file, i * PAGE, ByteBuffer.wrap(data, i * PAGE, PAGE), Durability.JOURNALED)
+                    .toCompletableFuture());
+        }
+        join(engine.shutdown());
+        answers.forEach(answer -> assertThat(join(answer).bytesWritten()).isEqualTo(PAGE));
+        engine = null;
+
+        assertThat(journalEvents(1)).as("the first event is deleted with the trim").isZero();
+        Handle reopened = join(start().open("log", true));
+        assertThat(join(engine.stats()).dirtyPages()).as("nothing to replay").isZero();
+        assertThat(read(reopened, 0, 4 * PAGE)).isEqualTo(data);
+    }
+
+    @Test
     void aWriteOverUntrimmedJournaledBytesWinsAfterACrash() {
         Handle file = join(start().open("log", true));
         // A journaled page whose writeback fails stays in the journal and holds back the trim of
