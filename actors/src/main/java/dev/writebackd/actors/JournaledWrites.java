@@ -148,16 +148,15 @@ final class JournaledWrites {
         }
     }
 
-    /** File {@code inode} is gone: its journaled changes are dropped after those queued. */
+    /**
+     * File {@code inode} is unlinked: its journaled changes are dropped after those queued, and
+     * later writes through handles still open are no longer journaled.
+     */
     void discard(long inode) {
-        FileLog fileLog = files.get(inode);
-        if (fileLog != null) {
-            synchronized (fileLog) {
-                fileLog.discarded = true;
-                fileLog.pump();
-            }
-        } else {
-            ask(inode, JournaledData.Discard::new);
+        FileLog fileLog = file(inode);
+        synchronized (fileLog) {
+            fileLog.discarded = true;
+            fileLog.pump();
         }
     }
 
@@ -325,6 +324,7 @@ final class JournaledWrites {
         boolean appending;
         boolean trimming;
         boolean discarded;
+        boolean discardSent;
         long trimmedUpTo;
 
         FileLog(long inode) {
@@ -381,11 +381,12 @@ final class JournaledWrites {
         }
 
         <T> CompletionStage<T> enqueue(List<Change> changes, long start, long end, Apply<T> apply) {
-            CompletableFuture<T> result = new CompletableFuture<>();
             if (discarded) {
-                result.completeExceptionally(new ErrnoException(Errno.ENOENT, "the file was deleted"));
-                return result;
+                // The file is unlinked and will not be replayed: a write through a handle still open
+                // goes to the cache unjournaled (a handle may write to an unlinked file).
+                return apply.apply(-1, -1);
             }
+            CompletableFuture<T> result = new CompletableFuture<>();
             queue.add(new Request<>(changes, start, end, apply, result));
             pump();
             return result;
@@ -403,7 +404,8 @@ final class JournaledWrites {
                 return;
             }
             if (queue.isEmpty()) {
-                if (discarded && !trimming) {
+                if (discarded && !trimming && !discardSent) {
+                    discardSent = true;
                     appending = true;
                     JournaledWrites.this.<JournaledData.Trimmed>ask(inode, JournaledData.Discard::new)
                             .whenCompleteAsync((trimmed, failure) -> discardDone(failure), callbacks);
@@ -452,8 +454,7 @@ final class JournaledWrites {
         synchronized void discardDone(Throwable failure) {
             appending = false;
             if (failure == null) {
-                tracked.clear();
-                files.remove(inode, this);
+                tracked.clear(); // the log stays, discarded, for writes through handles still open
             } else {
                 LOG.warn("the journaled changes of deleted inode {} were not dropped: {}", inode,
                         failure.toString());

@@ -224,6 +224,29 @@ class EngineJournaledTest {
     }
 
     @Test
+    void unlinkingAFileDropsItsJournaledDataWhileOpenHandlesStillWrite() throws SQLException {
+        Handle file = join(start().open("log", true));
+        journaled(file, 0, filled(PAGE, 1));
+
+        join(engine.unlink("log"));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> journalEvents(1) == 0);
+        assertThat(journaled(file, PAGE, filled(PAGE, 2)).bytesWritten()).isEqualTo(PAGE);
+        assertThat(read(file, 0, 2 * PAGE)).isEqualTo(concat(filled(PAGE, 1), filled(PAGE, 2)));
+        assertThat(journalEvents(-1)).as("the unlinked file journals nothing more").isLessThanOrEqualTo(1);
+        crash();
+        start();
+        assertThat(errno(engine.open("log", false))).isEqualTo(Errno.ENOENT);
+        assertThat(join(engine.stats()).dirtyPages()).isZero();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
+    @Test
     void badInputIsRefusedAndJournalsNothing() throws SQLException {
         Handle file = join(start().open("log", true));
         Handle closed = join(engine.open("other", true));
