@@ -22,6 +22,8 @@ import dev.writebackd.actors.persist.FileRecord;
 import dev.writebackd.actors.persist.FileRecords;
 import dev.writebackd.actors.persist.JournalDatabase;
 import dev.writebackd.actors.persist.JournalSync;
+import dev.writebackd.actors.persist.JournaledData;
+import dev.writebackd.actors.persist.JournaledFiles;
 import dev.writebackd.actors.persist.Namespace;
 import dev.writebackd.actors.persist.PersistenceConfig;
 import dev.writebackd.actors.persist.PersistenceSettings;
@@ -79,6 +81,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -131,7 +134,21 @@ import org.slf4j.LoggerFactory;
  * only after the file's commit. A configuration without a data directory keeps file metadata in
  * memory only: a restart forgets file contents while the names persist.
  *
- * <p>Not yet: {@code journaled} durability (answers ENOTSUP).
+ * <p>Durability per write ({@link #write(Handle, long, ByteBuffer, Durability)}): {@code cached}
+ * and {@code synced} everywhere; {@code journaled} with a data directory and the {@code extent}
+ * layout. A journaled write's bytes are persisted as events of the file's
+ * {@link JournaledData} before the write enters the page cache and is answered; from then on it is
+ * dirty data like any other. What the journal acknowledged survives a killed process (H2 with
+ * {@code WRITE_DELAY=0}); it is forced to disk for a power loss only by the next fsync, sync or
+ * shutdown ({@link JournalSync}), not per write. At start-up, after the file records are restored,
+ * each file's untrimmed journaled changes are replayed into its page cache as dirty data, in order,
+ * before {@code start} returns. A journaled change is trimmed (deleted as a prefix) once its data
+ * is written back, the device flushed and its mapping committed. So that replay never puts older
+ * journaled bytes over newer data on the device, a {@code cached} or {@code synced} write — or a
+ * truncate — that overlaps journaled data not yet trimmed is journaled too, behind it. The
+ * {@code ext2} layout answers journaled writes with ENOTSUP: like ext2 it promises only fsync'd
+ * data after a crash, and its commits are not ordered against the data, so a replayed write could
+ * not be trimmed against a committed mapping.
  *
  * <p>Thread-safe.
  */
@@ -141,8 +158,12 @@ public final class Engine {
     private static final String SHUTDOWN_TIMEOUT = "writebackd.engine.shutdown-timeout";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration REPORT_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a shutdown that wrote everything back waits for the journaled data to be trimmed. */
+    private static final Duration TRIM_WAIT = Duration.ofSeconds(5);
     private static final Executor CALLBACKS = ForkJoinPool.commonPool();
     private static final String DEVICE_ID_FILE = "device-id";
+    /** The handle the start-up replay writes through; the handles of callers count from 1. */
+    private static final long REPLAY_HANDLE = 0;
 
     private final ActorSystem<EngineGuardian.Command> system;
     private final EngineGuardian.Parts parts;
@@ -157,6 +178,7 @@ public final class Engine {
     private final long maxFileBytes;
     private final Duration askTimeout;
     private final Duration shutdownTimeout;
+    private final JournaledWrites journaled;
     private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
     private final AtomicLong nextHandle = new AtomicLong();
     private final AtomicReference<CompletableFuture<Void>> shutdown = new AtomicReference<>();
@@ -166,7 +188,7 @@ public final class Engine {
 
     private Engine(ActorSystem<EngineGuardian.Command> system, EngineGuardian.Parts parts, Settings settings,
             PagePool pool, DirtyLedger ledger, Errseq deviceErrseq, MetadataCommitter committer, SharedLayout layout,
-            EngineCounters counters, String deviceId) {
+            EngineCounters counters, String deviceId, JournaledWrites journaled) {
         this.system = system;
         this.parts = parts;
         this.settings = settings;
@@ -177,6 +199,7 @@ public final class Engine {
         this.layout = layout;
         this.counters = counters;
         this.deviceId = deviceId;
+        this.journaled = journaled;
         this.maxFileBytes = layout.maxFileBytes();
         this.policy = RuntimePolicy.of(settings);
         Config config = system.settings().config();
@@ -187,8 +210,9 @@ public final class Engine {
     /**
      * Starts an engine on {@code device}. With a data directory in {@code config}, file metadata is
      * persisted — in ordered mode for the {@code extent} layout, as inodes over on-device map blocks
-     * for {@code ext2} — and restored from the journal and checked here, before the engine is
-     * returned; otherwise it is kept in memory.
+     * for {@code ext2} — and restored from the journal and checked here; for {@code extent}, the
+     * journaled writes not yet trimmed are replayed into the page cache as dirty data; all before
+     * the engine is returned. Without a data directory metadata is kept in memory.
      *
      * @param settings page cache, layout, writeback policy and readahead (the device's geometry is
      *     the device's own)
@@ -267,6 +291,7 @@ public final class Engine {
         ActorSystem<EngineGuardian.Command> system = ActorSystem.create(EngineGuardian.create(setup), "writebackd",
                 config.withFallback(BioDispatcher.config()));
         EngineGuardian.Parts parts;
+        JournaledWrites journaled = null;
         try {
             parts = AskPattern.<EngineGuardian.Command, EngineGuardian.Parts>ask(system, EngineGuardian.GetParts::new,
                     START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
@@ -276,6 +301,7 @@ public final class Engine {
                         (Ext2Mapper) blockLayout, layout, askTimeout, START_TIMEOUT));
             } else if (persistent) {
                 persisted.set(restore(system, parts, deviceId, (ExtentMapper) blockLayout, journal, layout, counters)::commit);
+                journaled = replayJournaled(system, parts, deviceId, commits, pool);
             }
         } catch (CompletionException e) {
             system.terminate();
@@ -286,7 +312,8 @@ public final class Engine {
         }
         log.info("Engine started on a {}-byte device, {} layout, id {}{}", device.sizeBytes(), layoutName, header.id(),
                 persistent ? ", file metadata persisted" : "");
-        return new Engine(system, parts, settings, pool, ledger, deviceErrseq, commits, layout, counters, deviceId);
+        return new Engine(system, parts, settings, pool, ledger, deviceErrseq, commits, layout, counters, deviceId,
+                journaled);
     }
 
     /**
@@ -328,6 +355,46 @@ public final class Engine {
         return new PersistentCommitter(journal, records, new JournalSync(JournalDatabase.fromConfig(config)),
                 system.dispatchers().lookup(DispatcherSelector.blocking()), system.scheduler(), askTimeout,
                 counters::journalEventsPersisted);
+    }
+
+    /**
+     * The start-up replay of {@code journaled} data, after the file records are restored: each named
+     * file's untrimmed journaled changes are written into its page cache as dirty data, in order,
+     * through a handle of its own, before the engine answers.
+     *
+     * @return the journaled writes of the engine
+     */
+    private static JournaledWrites replayJournaled(ActorSystem<EngineGuardian.Command> system,
+            EngineGuardian.Parts parts, String deviceId, MetadataCommitter committer, PagePool pool) {
+        Config config = system.settings().config();
+        ActorRef<JournaledFiles.Command> entities = system.systemActorOf(
+                JournaledFiles.create(deviceId, PersistenceSettings.fromConfig(config)), "journaled-data", Props.empty());
+        JournaledWrites journaled = new JournaledWrites(entities, committer, pool, system.scheduler(),
+                config.getDuration(ASK_TIMEOUT), CALLBACKS);
+        Namespace.Listing listing = AskPattern.<Namespace.Command, Namespace.Listing>ask(parts.namespace(),
+                Namespace.List::new, START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
+        int changes = 0;
+        for (long inode : new TreeSet<>(listing.entries().values())) {
+            JournaledData.State state = journaled.untrimmed(inode, START_TIMEOUT).toCompletableFuture().join();
+            if (state.entries().isEmpty()) {
+                continue;
+            }
+            ActorRef<InodeActor.Command> file = AskPattern.<EngineGuardian.Command, ActorRef<InodeActor.Command>>ask(
+                    system, replyTo -> new EngineGuardian.GetInode(inode, replyTo), START_TIMEOUT, system.scheduler())
+                    .toCompletableFuture().join();
+            AskPattern.<InodeActor.Command, Done>askWithStatus(file,
+                    replyTo -> new InodeActor.OpenHandle(REPLAY_HANDLE, replyTo), START_TIMEOUT, system.scheduler())
+                    .thenCompose(open -> journaled.replay(inode, file, REPLAY_HANDLE, state))
+                    .thenCompose(replayed -> AskPattern.<InodeActor.Command, Done>askWithStatus(file,
+                            replyTo -> new InodeActor.CloseHandle(REPLAY_HANDLE, replyTo), START_TIMEOUT,
+                            system.scheduler()))
+                    .toCompletableFuture().join();
+            changes += state.entries().size();
+        }
+        if (changes > 0) {
+            log.info("Replayed {} journaled changes of device {} into the page cache", changes, deviceId);
+        }
+        return journaled;
     }
 
     /**
@@ -456,6 +523,9 @@ public final class Engine {
         return deliver(this.<Namespace.Command, Namespace.Entry>askWithStatus(parts.namespace(),
                 replyTo -> new Namespace.Unlink(name, replyTo)).thenApply(entry -> {
                     system.tell(new EngineGuardian.DeleteFile(entry.inode()));
+                    if (journaled != null) {
+                        journaled.discard(entry.inode());
+                    }
                     return null;
                 }));
     }
@@ -471,7 +541,12 @@ public final class Engine {
         }
         return deliver(this.<Namespace.Command, Namespace.Renamed>askWithStatus(parts.namespace(),
                 replyTo -> new Namespace.Rename(from, to, replyTo)).thenApply(renamed -> {
-                    renamed.replaced().ifPresent(inode -> system.tell(new EngineGuardian.DeleteFile(inode)));
+                    renamed.replaced().ifPresent(inode -> {
+                        system.tell(new EngineGuardian.DeleteFile(inode));
+                        if (journaled != null) {
+                            journaled.discard(inode);
+                        }
+                    });
                     return null;
                 }));
     }
@@ -488,7 +563,9 @@ public final class Engine {
      *
      * @param durability {@code cached}: answered at once, or later when the throttle slows the
      *     writer; {@code synced}: answered once the bytes are written back and the device flushed;
-     *     {@code journaled} is not available yet (ENOTSUP)
+     *     {@code journaled}: answered once the bytes are persisted in the journal (and taken into
+     *     the cache), surviving a killed process without fsync; ENOTSUP without a data directory
+     *     or with the {@code ext2} layout
      * @return the bytes written and their durable future; ESHUTDOWN once shutdown has begun
      */
     public CompletionStage<WriteResult> write(Handle handle, long offset, ByteBuffer data, Durability durability) {
@@ -502,8 +579,10 @@ public final class Engine {
         if (invalid == null) {
             invalid = checkRange(offset, data.remaining(), true);
         }
-        if (invalid == null && durability == Durability.JOURNALED) {
-            invalid = new ErrnoException(Errno.ENOTSUP, "journaled durability is not available yet");
+        if (invalid == null && durability == Durability.JOURNALED && journaled == null) {
+            invalid = new ErrnoException(Errno.ENOTSUP, "journaled durability needs a data directory"
+                    + " (PersistenceConfig.prepare) and the extent layout; this engine keeps file metadata in memory"
+                    + (settings.layout() == Layout.EXT2 ? " (ext2 layout)" : ""));
         }
         if (invalid != null) {
             return CompletableFuture.failedFuture(invalid);
@@ -511,11 +590,26 @@ public final class Engine {
         if (!data.hasRemaining()) {
             return CompletableFuture.completedFuture(new WriteResult(0, CompletableFuture.completedFuture(null)));
         }
-        WriteData staged = WriteData.copyOf(pool, offset, data); // the one copy, before any message
         CompletableFuture<Void> durable = new CompletableFuture<>();
-        return deliver(this.<InodeActor.Command, InodeActor.Written>askWithStatus(handle.file(),
-                        replyTo -> new InodeActor.Write(handle.id(), staged, durability, durable, replyTo))
-                .thenApply(written -> new WriteResult(written.bytes(), deliver(durable))));
+        CompletionStage<InodeActor.Written> answer;
+        if (durability == Durability.JOURNALED) {
+            byte[] bytes = new byte[data.remaining()]; // the one copy, before any message
+            data.duplicate().get(bytes);
+            answer = journaled.write(handle.inode(), handle.file(), handle.id(), offset, bytes, durable);
+        } else if (journaled != null) {
+            answer = journaled.write(handle.inode(), handle.file(), handle.id(), offset, data, durability, durable,
+                    () -> sendWrite(handle, offset, data, durability, durable));
+        } else {
+            answer = sendWrite(handle, offset, data, durability, durable);
+        }
+        return deliver(answer.thenApply(written -> new WriteResult(written.bytes(), deliver(durable))));
+    }
+
+    private CompletionStage<InodeActor.Written> sendWrite(Handle handle, long offset, ByteBuffer data,
+            Durability durability, CompletableFuture<Void> durable) {
+        WriteData staged = WriteData.copyOf(pool, offset, data); // the one copy, before any message
+        return this.<InodeActor.Command, InodeActor.Written>askWithStatus(handle.file(),
+                replyTo -> new InodeActor.Write(handle.id(), staged, durability, durable, replyTo));
     }
 
     /** Reads up to {@code length} bytes at {@code offset}: short at the end of the file, zeros in holes. */
@@ -545,8 +639,11 @@ public final class Engine {
         if (invalid != null) {
             return CompletableFuture.failedFuture(invalid);
         }
-        return deliver(this.<InodeActor.Command, Done>askWithStatus(handle.file(),
-                replyTo -> new InodeActor.Truncate(size, replyTo)).thenApply(done -> null));
+        Supplier<CompletionStage<Done>> direct = () -> this.<InodeActor.Command, Done>askWithStatus(handle.file(),
+                replyTo -> new InodeActor.Truncate(size, replyTo));
+        CompletionStage<Done> truncated = journaled == null ? direct.get()
+                : journaled.truncate(handle.inode(), handle.file(), size, direct);
+        return deliver(truncated.thenApply(done -> null));
     }
 
     // ---- durability ------------------------------------------------------------------------------
@@ -630,7 +727,7 @@ public final class Engine {
      * @return the new policy; fails with EINVAL, naming the key and changing nothing, for an
      *     unknown key, an invalid value, a key that cannot change at run time yet
      *     ({@code maxBioSegments}, {@code commitIntervalMs}: restart with the configuration
-     *     instead) or durability {@code journaled}, not available yet; ESHUTDOWN once shutdown has
+     *     instead) or durability {@code journaled} on an engine without a data directory or with the {@code ext2} layout; ESHUTDOWN once shutdown has
      *     begun
      */
     public CompletionStage<RuntimePolicy> changePolicy(Map<String, ?> changes) {
@@ -655,9 +752,10 @@ public final class Engine {
                             + " cannot change while the engine runs yet; set it in the configuration and restart"));
                 }
             }
-            if (changed.contains("durability") && next.writeback().durability() == Durability.JOURNALED) {
-                return CompletableFuture.failedFuture(new ErrnoException(Errno.EINVAL,
-                        "durability = \"journaled\" is invalid: journaled durability is not available yet"));
+            if (changed.contains("durability") && next.writeback().durability() == Durability.JOURNALED
+                    && journaled == null) {
+                return CompletableFuture.failedFuture(new ErrnoException(Errno.EINVAL, "durability = \"journaled\""
+                        + " is invalid: journaled durability needs a data directory and the extent layout"));
             }
             policy = next;
             parts.coordinator().tell(new WritebackCoordinator.SetPolicy(next.writeback()));
@@ -702,8 +800,9 @@ public final class Engine {
 
     /**
      * Stops the engine without losing dirty data: new writes (and opens, truncates, renames,
-     * unlinks) fail with ESHUTDOWN; every dirty page is written back, the device flushed and the
-     * metadata committed; then the actors stop. Fails — after stopping all the same — with
+     * unlinks) fail with ESHUTDOWN; journaled writes being persisted enter the cache; every dirty
+     * page is written back, the device flushed and the metadata committed; the journaled data so
+     * made durable is trimmed (waiting at most 5 s for that); then the actors stop. Fails — after stopping all the same — with
      * ETIMEDOUT naming every file and byte range still not on the device if that takes longer than
      * {@code timeout}, with EIO naming the ranges held after failed writes ({@code sticky}), or with
      * EIO if writes failed while draining. A second call answers like the first.
@@ -715,9 +814,16 @@ public final class Engine {
             return deliver(shutdown.get());
         }
         long deadline = System.nanoTime() + timeout.toNanos();
-        ask(parts.completions(), CompletionActor.GetStats::new)
+        CompletionStage<Void> journaledApplied = journaled == null ? CompletableFuture.completedFuture(null)
+                : journaled.quiet(false, deadline);
+        journaledApplied.thenCompose(applied -> ask(parts.completions(), CompletionActor.GetStats::new))
                 .thenCompose(before -> drain(deadline, timeout, before.writeErrors()))
+                .thenCompose(drained -> journaled == null ? CompletableFuture.<Void>completedFuture(null)
+                        : journaled.quiet(true, Math.min(deadline, System.nanoTime() + TRIM_WAIT.toNanos())))
                 .whenComplete((ok, failure) -> {
+                    if (journaled != null) {
+                        journaled.stop();
+                    }
                     handles.clear();
                     stopped = true;
                     system.terminate();
@@ -741,6 +847,9 @@ public final class Engine {
      */
     CompletionStage<Void> halt() {
         shutdown.compareAndSet(null, new CompletableFuture<>());
+        if (journaled != null) {
+            journaled.stop();
+        }
         handles.clear();
         stopped = true;
         system.terminate();

@@ -189,8 +189,8 @@ final class SyncJobs {
         if (error != null) {
             file.errseq.set(Errno.EIO);
         }
+        file.device.layout().flushed(autoFlushWritten, error == null); // committable before the futures complete
         DurabilityTracker.flushed(autoFlush, error);
-        file.device.layout().flushed(autoFlushWritten, error == null);
         autoFlush = null;
         requestFlushForDurability();
     }

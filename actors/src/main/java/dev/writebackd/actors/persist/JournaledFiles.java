@@ -1,0 +1,79 @@
+package dev.writebackd.actors.persist;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The {@link JournaledData} entities of one device, each started on its first message, like
+ * {@link FileRecords} for the file records: what makes a file's journaled data reachable by inode
+ * from any thread. Its messages stay local and are not serialized.
+ */
+public final class JournaledFiles extends AbstractBehavior<JournaledFiles.Command> {
+
+    /** Messages of the device's journaled data. */
+    public sealed interface Command {}
+
+    /** Hand {@code command} to the journaled data of {@code inode}, starting it if it is not running. */
+    public record Deliver(long inode, JournaledData.Command command) implements Command {
+        /** Checks the message here, at the sender, so that a bad one never stops the entities. */
+        public Deliver {
+            if (inode < 0) {
+                throw new IllegalArgumentException("inode " + inode);
+            }
+            requireNonNull(command, "command");
+        }
+    }
+
+    private record EntityStopped(long inode) implements Command {}
+
+    private final String deviceId;
+    private final PersistenceSettings settings;
+    private final Map<Long, ActorRef<JournaledData.Command>> running = new HashMap<>();
+
+    private JournaledFiles(ActorContext<Command> context, String deviceId, PersistenceSettings settings) {
+        super(context);
+        this.deviceId = deviceId;
+        this.settings = settings;
+    }
+
+    /** The journaled data of device {@code deviceId}'s files, each snapshotting and restarting per {@code settings}. */
+    public static Behavior<Command> create(String deviceId, PersistenceSettings settings) {
+        requireNonNull(deviceId, "deviceId");
+        requireNonNull(settings, "settings");
+        JournaledData.persistenceId(deviceId, 0);
+        return Behaviors.setup(context -> new JournaledFiles(context, deviceId, settings));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Deliver.class, this::onDeliver)
+                .onMessage(EntityStopped.class, this::onStopped)
+                .build();
+    }
+
+    private Behavior<Command> onDeliver(Deliver deliver) {
+        running.computeIfAbsent(deliver.inode(), this::start).tell(deliver.command());
+        return this;
+    }
+
+    private Behavior<Command> onStopped(EntityStopped stopped) {
+        running.remove(stopped.inode());
+        return this;
+    }
+
+    private ActorRef<JournaledData.Command> start(long inode) {
+        ActorRef<JournaledData.Command> entity =
+                getContext().spawn(JournaledData.create(deviceId, inode, settings), "journaled-" + inode);
+        getContext().watchWith(entity, new EntityStopped(inode));
+        return entity;
+    }
+}
