@@ -108,15 +108,18 @@ final class DaemonProcess implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port() + path);
     }
 
-    /** SIGTERM, then the exit status. */
+    /**
+     * SIGTERM, then the exit status. Sent through the process handle: {@link Process#destroy()}
+     * would also close the pipes, losing what the daemon logs while it drains.
+     */
     int terminate() {
-        process.destroy();
+        process.toHandle().destroy();
         return awaitExit();
     }
 
     /** SIGKILL, then the exit status. */
     int kill() {
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
         return awaitExit();
     }
 
