@@ -4,10 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
 import dev.writebackd.actors.engine.CompletionActor;
+import dev.writebackd.actors.engine.EngineCounters;
 import dev.writebackd.actors.engine.EngineGuardian;
 import dev.writebackd.actors.engine.InodeActor;
 import dev.writebackd.actors.engine.MetadataCommitter;
 import dev.writebackd.actors.engine.SharedLayout;
+import dev.writebackd.actors.engine.WritebackCoordinator;
 import dev.writebackd.actors.engine.WriteData;
 import dev.writebackd.actors.io.BioDispatcher;
 import dev.writebackd.actors.io.BioResult;
@@ -27,6 +29,8 @@ import dev.writebackd.block.DeviceHeader;
 import dev.writebackd.block.DeviceHeaderException;
 import dev.writebackd.config.Durability;
 import dev.writebackd.config.Layout;
+import dev.writebackd.config.RuntimePolicy;
+import dev.writebackd.config.SettingsException;
 import dev.writebackd.config.Settings;
 import dev.writebackd.error.Errno;
 import dev.writebackd.error.ErrnoException;
@@ -136,16 +140,21 @@ public final class Engine {
     private final Errseq deviceErrseq;
     private final MetadataCommitter committer;
     private final SharedLayout layout;
+    private final EngineCounters counters;
+    private final String deviceId;
     private final long maxFileBytes;
     private final Duration askTimeout;
     private final Duration shutdownTimeout;
     private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
     private final AtomicLong nextHandle = new AtomicLong();
     private final AtomicReference<CompletableFuture<Void>> shutdown = new AtomicReference<>();
+    private final Object policyLock = new Object();
+    private volatile RuntimePolicy policy;
     private volatile boolean stopped;
 
     private Engine(ActorSystem<EngineGuardian.Command> system, EngineGuardian.Parts parts, Settings settings,
-            PagePool pool, DirtyLedger ledger, Errseq deviceErrseq, MetadataCommitter committer, SharedLayout layout) {
+            PagePool pool, DirtyLedger ledger, Errseq deviceErrseq, MetadataCommitter committer, SharedLayout layout,
+            EngineCounters counters, String deviceId) {
         this.system = system;
         this.parts = parts;
         this.settings = settings;
@@ -154,7 +163,10 @@ public final class Engine {
         this.deviceErrseq = deviceErrseq;
         this.committer = committer;
         this.layout = layout;
+        this.counters = counters;
+        this.deviceId = deviceId;
         this.maxFileBytes = layout.maxFileBytes();
+        this.policy = RuntimePolicy.of(settings);
         Config config = system.settings().config();
         this.askTimeout = config.getDuration(ASK_TIMEOUT);
         this.shutdownTimeout = config.getDuration(SHUTDOWN_TIMEOUT);
@@ -231,9 +243,10 @@ public final class Engine {
         } : committer.apply(layout);
         int readaheadPages = (int) Math.max(1, settings.readahead().maxWindowBytes() / pageSize);
         String deviceId = header.id().toString();
+        EngineCounters counters = new EngineCounters();
         EngineGuardian.Setup setup = new EngineGuardian.Setup(device, deviceId,
                 settings.device().queueDepth(), settings.writeback(), settings.pageCache(), pool, ledger, layout, metadataCache,
-                deviceErrseq, commits, readaheadPages);
+                deviceErrseq, commits, readaheadPages, counters);
         ActorSystem<EngineGuardian.Command> system = ActorSystem.create(EngineGuardian.create(setup), "writebackd",
                 config.withFallback(BioDispatcher.config()));
         EngineGuardian.Parts parts;
@@ -241,7 +254,7 @@ public final class Engine {
             parts = AskPattern.<EngineGuardian.Command, EngineGuardian.Parts>ask(system, EngineGuardian.GetParts::new,
                     START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
             if (persistent) {
-                persisted.set(restore(system, parts, deviceId, (ExtentMapper) blockLayout, journal, layout));
+                persisted.set(restore(system, parts, deviceId, (ExtentMapper) blockLayout, journal, layout, counters));
             }
         } catch (CompletionException e) {
             system.terminate();
@@ -252,7 +265,7 @@ public final class Engine {
         }
         log.info("Engine started on a {}-byte device, {} layout, id {}{}", device.sizeBytes(), layoutName, header.id(),
                 persistent ? ", file metadata persisted" : "");
-        return new Engine(system, parts, settings, pool, ledger, deviceErrseq, commits, layout);
+        return new Engine(system, parts, settings, pool, ledger, deviceErrseq, commits, layout, counters, deviceId);
     }
 
     /**
@@ -264,7 +277,7 @@ public final class Engine {
      * @throws IllegalStateException naming every problem when the records disagree (blocks mapped twice, say)
      */
     private static PersistentCommitter restore(ActorSystem<EngineGuardian.Command> system, EngineGuardian.Parts parts,
-            String deviceId, ExtentMapper mapper, MappingJournal journal, SharedLayout layout) {
+            String deviceId, ExtentMapper mapper, MappingJournal journal, SharedLayout layout, EngineCounters counters) {
         Config config = system.settings().config();
         Duration askTimeout = config.getDuration(ASK_TIMEOUT);
         ActorRef<FileRecords.Command> records = system.systemActorOf(
@@ -292,7 +305,8 @@ public final class Engine {
         });
         log.info("Restored {} files of device {}", committed.size(), deviceId);
         return new PersistentCommitter(journal, records, new JournalSync(JournalDatabase.fromConfig(config)),
-                system.dispatchers().lookup(DispatcherSelector.blocking()), system.scheduler(), askTimeout);
+                system.dispatchers().lookup(DispatcherSelector.blocking()), system.scheduler(), askTimeout,
+                counters::journalEventsPersisted);
     }
 
     /**
@@ -370,6 +384,34 @@ public final class Engine {
                 })));
     }
 
+    /** The largest file the device's layout can map, in bytes: a write or truncate beyond it fails with EFBIG. */
+    public long maxFileBytes() {
+        return maxFileBytes;
+    }
+
+    /**
+     * The open handle numbered {@code id} (see {@link Handle#id()}), for callers that name handles
+     * by number, such as the HTTP API; empty if no such handle is open.
+     */
+    public java.util.Optional<Handle> handle(long id) {
+        return stopped ? java.util.Optional.empty() : java.util.Optional.ofNullable(handles.get(id));
+    }
+
+    /**
+     * Every file by name, in name order, with its inode and its size now (cached writes included).
+     *
+     * @return the files; ESHUTDOWN once the engine has stopped
+     */
+    public CompletionStage<List<FileInfo>> files() {
+        if (stopped) {
+            return CompletableFuture.failedFuture(shutDown());
+        }
+        return deliver(this.<Namespace.Command, Namespace.Listing>ask(parts.namespace(), Namespace.List::new)
+                .thenApply(listing -> listing.entries().entrySet().stream()
+                        .map(entry -> new FileInfo(entry.getKey(), entry.getValue(), layout.size(entry.getValue())))
+                        .toList()));
+    }
+
     /** Closes {@code handle}; EBADF if it is not open. */
     public CompletionStage<Void> close(Handle handle) {
         ErrnoException invalid = checkHandle(handle);
@@ -417,7 +459,7 @@ public final class Engine {
 
     /** Writes {@code data}'s remaining bytes at {@code offset}, with the configured durability. */
     public CompletionStage<WriteResult> write(Handle handle, long offset, ByteBuffer data) {
-        return write(handle, offset, data, settings.writeback().durability());
+        return write(handle, offset, data, policy.writeback().durability());
     }
 
     /**
@@ -538,6 +580,87 @@ public final class Engine {
                 ledger.backgroundThreshPages(), ledger.dirtyThreshPages(), b.biosSubmitted(), w.pagesWritten(), w.writeErrors(),
                 states.stream().mapToLong(InodeActor.FileState::throttledWriters).sum(), handles.size(),
                 states.size()))));
+    }
+
+    // ---- run-time policy -------------------------------------------------------------------------
+
+    /** The policy in force: the writeback policy and queue depth as started or last changed. */
+    public RuntimePolicy policy() {
+        return policy;
+    }
+
+    /**
+     * Changes the policy while the engine runs ({@link RuntimePolicy#with}: camelCase keys to values).
+     * The dirty thresholds, intervals and minimum chunk go to the writeback coordinator (the
+     * thresholds apply at once, the rest from the next pass); the error policy and retry limit to
+     * the completion actor, for the next failed write; the queue depth to the bio actor; the
+     * default durability to the next write that names none. The stage completes once each of them
+     * has taken the change.
+     *
+     * @return the new policy; fails with EINVAL, naming the key and changing nothing, for an
+     *     unknown key, an invalid value, a key that cannot change at run time yet
+     *     ({@code maxBioSegments}, {@code commitIntervalMs}: restart with the configuration
+     *     instead) or durability {@code journaled}, not available yet; ESHUTDOWN once shutdown has
+     *     begun
+     */
+    public CompletionStage<RuntimePolicy> changePolicy(Map<String, ?> changes) {
+        requireNonNull(changes, "changes");
+        ErrnoException refused = refusedWhileShuttingDown("policy change");
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        RuntimePolicy next;
+        synchronized (policyLock) { // one change at a time, told to the actors in the order they are made
+            RuntimePolicy before = policy;
+            try {
+                next = before.with(changes);
+            } catch (SettingsException e) {
+                return CompletableFuture.failedFuture(new ErrnoException(Errno.EINVAL, e.getMessage()));
+            }
+            Set<String> changed = before.changedKeys(next);
+            for (String fixed : List.of("maxBioSegments", "commitIntervalMs")) {
+                if (changed.contains(fixed)) {
+                    return CompletableFuture.failedFuture(new ErrnoException(Errno.EINVAL, fixed + " = "
+                            + next.toMap().get(fixed) + " is invalid: " + fixed
+                            + " cannot change while the engine runs yet; set it in the configuration and restart"));
+                }
+            }
+            if (changed.contains("durability") && next.writeback().durability() == Durability.JOURNALED) {
+                return CompletableFuture.failedFuture(new ErrnoException(Errno.EINVAL,
+                        "durability = \"journaled\" is invalid: journaled durability is not available yet"));
+            }
+            policy = next;
+            parts.coordinator().tell(new WritebackCoordinator.SetPolicy(next.writeback()));
+            parts.completions().tell(new CompletionActor.SetPolicy(next.writeback()));
+            if (changed.contains("queueDepth")) {
+                parts.bios().tell(new BioDispatcher.SetQueueDepth(next.queueDepth()));
+            }
+        }
+        log.info("Policy changed: {}", changes);
+        // each actor answers after the change it was told before
+        CompletionStage<?> coordinator = ask(parts.coordinator(), WritebackCoordinator.GetStats::new);
+        CompletionStage<?> completions = ask(parts.completions(), CompletionActor.GetStats::new);
+        CompletionStage<?> bios = ask(parts.bios(), BioDispatcher.GetStats::new);
+        return deliver(CompletableFuture.allOf(coordinator.toCompletableFuture(), completions.toCompletableFuture(),
+                bios.toCompletableFuture()).thenApply(ok -> next));
+    }
+
+    /**
+     * The counters kept for observation since start (bio sizes, write errors by errno, throttle
+     * pauses, journal events); read at once, without asking the actors.
+     */
+    public EngineCounters.Snapshot counters() {
+        return counters.snapshot();
+    }
+
+    /** The current write-bandwidth estimate in bytes per second (the initial estimate until measured). */
+    public long bandwidthBytesPerSec() {
+        return ledger.bandwidthPagesPerSec() * settings.pageCache().pageSize();
+    }
+
+    /** The id of the engine's device, from its header. */
+    public String deviceId() {
+        return deviceId;
     }
 
     // ---- shutdown --------------------------------------------------------------------------------

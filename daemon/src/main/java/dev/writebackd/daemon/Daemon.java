@@ -6,6 +6,7 @@ import dev.writebackd.actors.Engine;
 import dev.writebackd.actors.persist.PersistenceConfig;
 import dev.writebackd.block.FileDevice;
 import dev.writebackd.daemon.http.HttpApi;
+import dev.writebackd.daemon.metrics.EngineMetrics;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -78,9 +79,8 @@ public final class Daemon {
         AtomicReference<Engine> engine = new AtomicReference<>();
         ActorSystem<Void> http = ActorSystem.create(Behaviors.empty(), "writebackd-http", config.httpConfig());
         try {
-            // Placeholder until the metrics of the daemon exist: an empty scrape.
-            Supplier<CompletionStage<String>> metrics = () -> CompletableFuture.completedFuture("");
-            Route api = new HttpApi(engine::get, metrics).route();
+            EngineMetrics metrics = new EngineMetrics(engine::get);
+            Route api = new HttpApi(engine::get, metrics::scrape, config.api()).route();
             ServerBinding binding = bind(http, config, readyGate(engine::get, api));
             Daemon daemon = new Daemon(config, http, binding);
             daemon.startEngine(engine);

@@ -10,6 +10,8 @@ import dev.writebackd.actors.persist.PersistenceConfig;
 import dev.writebackd.block.DeviceHeader;
 import dev.writebackd.config.Settings;
 import dev.writebackd.config.SettingsException;
+import dev.writebackd.daemon.http.ApiSettings;
+import dev.writebackd.daemon.http.HttpApi;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -37,9 +39,10 @@ import java.util.Map;
  * @param httpConfig the HTTP actor system's configuration, shutdown phases sized to the drain
  * @param drainTimeout how long a shutdown may spend writing back dirty data
  *     ({@code writebackd.engine.shutdown-timeout})
+ * @param api the HTTP API's body limit and token ({@code writebackd.http}, {@code WRITEBACKD_TOKEN})
  */
 public record DaemonConfig(Path dataDir, Path devicePath, String httpHost, int httpPort, Settings settings,
-        Config engineOverrides, Config httpConfig, Duration drainTimeout) {
+        Config engineOverrides, Config httpConfig, Duration drainTimeout, ApiSettings api) {
 
     static final String DATA_DIR = "writebackd.daemon.data-dir";
     static final String HTTP_HOST = "writebackd.daemon.http-host";
@@ -62,6 +65,7 @@ public record DaemonConfig(Path dataDir, Path devicePath, String httpHost, int h
         requireNonNull(engineOverrides, "engineOverrides");
         requireNonNull(httpConfig, "httpConfig");
         requireNonNull(drainTimeout, "drainTimeout");
+        requireNonNull(api, "api");
     }
 
     /**
@@ -104,13 +108,21 @@ public record DaemonConfig(Path dataDir, Path devicePath, String httpHost, int h
         }
     }
 
+    /** {@link #resolve(Flags, Map)} in this process's environment. */
+    public static DaemonConfig resolve(Flags flags) {
+        return resolve(flags, System.getenv());
+    }
+
     /**
      * Resolves {@code flags} over the configuration.
      *
-     * @throws StartupException ({@link ExitCodes#USAGE}) naming the flag, file or key that is invalid
+     * @param environment the environment variables; {@code WRITEBACKD_TOKEN} sets the API's token
+     * @throws StartupException ({@link ExitCodes#USAGE}) naming the flag, file or key that is invalid,
+     *     or when a non-loopback address is to be bound without a token
      */
-    public static DaemonConfig resolve(Flags flags) {
+    public static DaemonConfig resolve(Flags flags, Map<String, String> environment) {
         requireNonNull(flags, "flags");
+        requireNonNull(environment, "environment");
         try {
             Config user = flags.asConfig()
                     .withFallback(ConfigFactory.defaultOverrides())
@@ -126,6 +138,8 @@ public record DaemonConfig(Path dataDir, Path devicePath, String httpHost, int h
                 throw new SettingsException(HTTP_HOST, "\"" + host + "\"", "a host name or address");
             }
             int port = port(layered);
+            ApiSettings api = ApiSettings.fromConfig(layered, environment);
+            HttpApi.requireTokenFor(host, api.token());
             Config engineOverrides = engineOverrides(user).withFallback(user);
             Config engineConfig = PersistenceConfig.forDataDir(dataDir, engineOverrides);
             Duration drain = engineConfig.getDuration(DRAIN_TIMEOUT);
@@ -133,7 +147,7 @@ public record DaemonConfig(Path dataDir, Path devicePath, String httpHost, int h
                 throw new SettingsException(DRAIN_TIMEOUT, drain.toString(), "a duration above 0");
             }
             Config httpConfig = httpOverrides(drain).withFallback(layered).resolve();
-            return new DaemonConfig(dataDir, devicePath, host, port, settings, engineOverrides, httpConfig, drain);
+            return new DaemonConfig(dataDir, devicePath, host, port, settings, engineOverrides, httpConfig, drain, api);
         } catch (SettingsException | IllegalArgumentException e) {
             throw StartupException.usage(e.getMessage(), e);
         } catch (ConfigException e) {

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -183,6 +184,40 @@ class DaemonConfigTest {
         StartupException e = usageError(flags(null, file, null, null));
 
         assertThat(e.getMessage()).startsWith("writebackd.engine.shutdown-timeout = PT0S is invalid");
+    }
+
+    @Test
+    void aNonLoopbackAddressWithoutATokenIsRefused() {
+        StartupException e = usageError(new DaemonConfig.Flags(null, "0.0.0.0", null, null, null, null));
+
+        assertThat(e.getMessage()).startsWith("refusing to serve HTTP on 0.0.0.0 without a bearer token")
+                .contains("WRITEBACKD_TOKEN");
+    }
+
+    @Test
+    void aNonLoopbackAddressIsServedWithATokenFromTheEnvironment() {
+        DaemonConfig config = DaemonConfig.resolve(new DaemonConfig.Flags(null, "0.0.0.0", null, null, null, null),
+                Map.of("WRITEBACKD_TOKEN", "s3cret"));
+
+        assertThat(config.api().token()).contains("s3cret");
+        assertThat(config.httpHost()).isEqualTo("0.0.0.0");
+    }
+
+    @Test
+    void theApiSettingsComeFromTheConfigurationFile() throws IOException {
+        Path file = configFile("writebackd.http { max-body = 1 MiB, token = abc }");
+        DaemonConfig config = DaemonConfig.resolve(flags(null, file, null, null), Map.of());
+
+        assertThat(config.api().maxBodyBytes()).isEqualTo(1 << 20);
+        assertThat(config.api().token()).contains("abc");
+    }
+
+    @Test
+    void anInvalidBodyLimitIsRefusedNamingTheKey() throws IOException {
+        Path file = configFile("writebackd.http.max-body = 0");
+        StartupException e = usageError(flags(null, file, null, null));
+
+        assertThat(e.getMessage()).startsWith("writebackd.http.max-body = 0 is invalid");
     }
 
     @Test

@@ -134,6 +134,7 @@ public final class CompletionActor extends AbstractBehavior<CompletionActor.Comm
     private final ActorRef<BioDispatcher.Command> bios;
     private final Errseq deviceErrseq;
     private final FailedWritePolicy policy;
+    private final EngineCounters counters;
     private final ActorRef<BioDispatcher.Completed> completions;
     private final Map<Long, Registration> inodes = new HashMap<>();
     private final Map<Bio, Tracked> inFlight = new IdentityHashMap<>();
@@ -153,18 +154,29 @@ public final class CompletionActor extends AbstractBehavior<CompletionActor.Comm
      */
     public static Behavior<Command> create(ActorRef<BioDispatcher.Command> bios, Errseq deviceErrseq,
             WritebackPolicy policy) {
+        return create(bios, deviceErrseq, policy, new EngineCounters());
+    }
+
+    /**
+     * The completion actor of one device, counting each ended write bio's size and error in
+     * {@code counters}.
+     */
+    public static Behavior<Command> create(ActorRef<BioDispatcher.Command> bios, Errseq deviceErrseq,
+            WritebackPolicy policy, EngineCounters counters) {
         requireNonNull(bios, "bios");
         requireNonNull(deviceErrseq, "deviceErrseq");
         requireNonNull(policy, "policy");
-        return Behaviors.setup(context -> new CompletionActor(context, bios, deviceErrseq, policy));
+        requireNonNull(counters, "counters");
+        return Behaviors.setup(context -> new CompletionActor(context, bios, deviceErrseq, policy, counters));
     }
 
     private CompletionActor(ActorContext<Command> context, ActorRef<BioDispatcher.Command> bios, Errseq deviceErrseq,
-            WritebackPolicy policy) {
+            WritebackPolicy policy, EngineCounters counters) {
         super(context);
         this.bios = bios;
         this.deviceErrseq = deviceErrseq;
         this.policy = new FailedWritePolicy(policy);
+        this.counters = counters;
         this.completions = context.messageAdapter(BioDispatcher.Completed.class, BiosCompleted::new);
     }
 
@@ -252,6 +264,7 @@ public final class CompletionActor extends AbstractBehavior<CompletionActor.Comm
     private EndedWrite ended(Tracked tracked, Errno error) {
         biosCompleted++;
         SubmittedBio bio = tracked.bio();
+        counters.writeEnded(bio.bio().lengthBytes(), error);
         if (error == null) {
             if (bio.kind() == SubmittedBio.Kind.PAGES) {
                 pagesWritten += bio.bio().segments().size();

@@ -25,6 +25,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * @param coordinator the device's writeback coordinator
  * @param readaheadPages the largest readahead window in pages
  * @param maxBioSegments the most pages per write bio
+ * @param counters the engine's observed counters (throttle pauses)
  */
 public record DeviceContext(
         PagePool pool,
@@ -37,7 +38,17 @@ public record DeviceContext(
         ActorRef<CompletionActor.Command> completions,
         ActorRef<Flushing.CoordinatorCommand> coordinator,
         int readaheadPages,
-        int maxBioSegments) {
+        int maxBioSegments,
+        EngineCounters counters) {
+
+    /** A context whose counters nobody observes. */
+    public DeviceContext(PagePool pool, DirtyLedger ledger, SharedLayout layout, MetadataCache metadataCache,
+            Errseq deviceErrseq, MetadataCommitter committer, ActorRef<BioDispatcher.Command> bios,
+            ActorRef<CompletionActor.Command> completions, ActorRef<Flushing.CoordinatorCommand> coordinator,
+            int readaheadPages, int maxBioSegments) {
+        this(pool, ledger, layout, metadataCache, deviceErrseq, committer, bios, completions, coordinator,
+                readaheadPages, maxBioSegments, new EngineCounters());
+    }
 
     /** Validates. */
     public DeviceContext {
@@ -49,6 +60,7 @@ public record DeviceContext(
         requireNonNull(bios, "bios");
         requireNonNull(completions, "completions");
         requireNonNull(coordinator, "coordinator");
+        requireNonNull(counters, "counters");
         if (readaheadPages < 1 || maxBioSegments < 1) {
             throw new IllegalArgumentException("readahead " + readaheadPages + ", segments " + maxBioSegments);
         }

@@ -74,10 +74,19 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
      * @param deviceErrseq the device-wide errseq
      * @param committer fsync's metadata commit
      * @param readaheadPages the largest readahead window in pages
+     * @param counters the engine's observed counters
      */
     public record Setup(BlockDevice device, String deviceId, int queueDepth, WritebackPolicy policy,
             PageCacheSettings pageCache, PagePool pool, DirtyLedger ledger, SharedLayout layout, MetadataCache metadataCache, Errseq deviceErrseq,
-            MetadataCommitter committer, int readaheadPages) {
+            MetadataCommitter committer, int readaheadPages, EngineCounters counters) {
+        /** A setup whose counters nobody observes. */
+        public Setup(BlockDevice device, String deviceId, int queueDepth, WritebackPolicy policy,
+                PageCacheSettings pageCache, PagePool pool, DirtyLedger ledger, SharedLayout layout,
+                MetadataCache metadataCache, Errseq deviceErrseq, MetadataCommitter committer, int readaheadPages) {
+            this(device, deviceId, queueDepth, policy, pageCache, pool, ledger, layout, metadataCache, deviceErrseq,
+                    committer, readaheadPages, new EngineCounters());
+        }
+
         /** Validates. */
         public Setup {
             requireNonNull(device, "device");
@@ -89,6 +98,7 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
             requireNonNull(layout, "layout");
             requireNonNull(deviceErrseq, "deviceErrseq");
             requireNonNull(committer, "committer");
+            requireNonNull(counters, "counters");
         }
     }
 
@@ -109,7 +119,7 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
         this.setup = setup;
         ActorRef<BioDispatcher.Command> bios = context.spawn(BioDispatcher.create(setup.device(), setup.queueDepth()), "bios");
         ActorRef<CompletionActor.Command> completions =
-                context.spawn(CompletionActor.create(bios, setup.deviceErrseq(), setup.policy()), "completions");
+                context.spawn(CompletionActor.create(bios, setup.deviceErrseq(), setup.policy(), setup.counters()), "completions");
         PersistenceSettings persistence = PersistenceSettings.fromConfig(context.getSystem().settings().config());
         ActorRef<Namespace.Command> namespace = context.spawn(Namespace.create(setup.deviceId(), persistence), "namespace");
         ActorRef<Flushing.CoordinatorCommand> coordinator = context.spawn(WritebackCoordinator.create(setup.ledger(),
@@ -117,7 +127,7 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
         this.parts = new Parts(bios, completions, namespace, coordinator);
         this.context = new DeviceContext(setup.pool(), setup.ledger(), setup.layout(), setup.metadataCache(),
                 setup.deviceErrseq(), setup.committer(), bios, completions, coordinator, setup.readaheadPages(),
-                setup.policy().maxBioSegments());
+                setup.policy().maxBioSegments(), setup.counters());
     }
 
     @Override

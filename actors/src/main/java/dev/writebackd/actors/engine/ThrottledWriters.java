@@ -50,6 +50,7 @@ final class ThrottledWriters {
             answer.run();
             return;
         }
+        file.device.counters().writerPaused(decision.delay());
         long key = file.nextTimerKey();
         throttled.put(key, new Throttled(handle, answer, waiting));
         file.timers.startSingleTimer(new InodeActor.ThrottleWake(key), decision.delay()); // T6: late, never blocked

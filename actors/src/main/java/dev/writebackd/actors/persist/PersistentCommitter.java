@@ -13,6 +13,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.function.LongConsumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -63,6 +64,7 @@ public final class PersistentCommitter {
     private final Scheduler scheduler;
     private final Duration askTimeout;
     private final JournalForce force;
+    private final LongConsumer eventsPersisted;
     private final ConcurrentHashMap<Long, Slot> slots = new ConcurrentHashMap<>();
 
     /**
@@ -74,6 +76,16 @@ public final class PersistentCommitter {
      */
     public PersistentCommitter(MappingJournal journal, ActorRef<FileRecords.Command> records, JournalSync sync,
             Executor blockingExecutor, Scheduler scheduler, Duration askTimeout) {
+        this(journal, records, sync, blockingExecutor, scheduler, askTimeout, events -> { });
+    }
+
+    /**
+     * A committer of {@code journal}'s batches into the device's {@code records} that tells
+     * {@code eventsPersisted} how many events each persisted batch added to the journal (one).
+     */
+    public PersistentCommitter(MappingJournal journal, ActorRef<FileRecords.Command> records, JournalSync sync,
+            Executor blockingExecutor, Scheduler scheduler, Duration askTimeout, LongConsumer eventsPersisted) {
+        this.eventsPersisted = requireNonNull(eventsPersisted, "eventsPersisted");
         this.journal = requireNonNull(journal, "journal");
         this.records = requireNonNull(records, "records");
         this.blockingExecutor = requireNonNull(blockingExecutor, "blockingExecutor");
@@ -185,6 +197,7 @@ public final class PersistentCommitter {
         Batch batch = drained.get();
         return persist(batch).handle((committed, failure) -> {
             if (failure == null) {
+                eventsPersisted.accept(1); // a record persists one event per batch
                 slot.unforced = batch;
                 return forceAndRelease(slot);
             }
