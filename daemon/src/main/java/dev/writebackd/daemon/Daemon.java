@@ -2,6 +2,7 @@ package dev.writebackd.daemon;
 
 import static java.util.Objects.requireNonNull;
 
+import com.typesafe.config.Config;
 import dev.writebackd.actors.Engine;
 import dev.writebackd.actors.persist.PersistenceConfig;
 import dev.writebackd.block.FileDevice;
@@ -186,7 +187,7 @@ public final class Daemon {
         }
     }
 
-    private com.typesafe.config.Config prepareJournal(Path dataDir) {
+    private Config prepareJournal(Path dataDir) {
         try {
             return PersistenceConfig.prepare(dataDir, config.engineOverrides());
         } catch (IOException | SQLException | RuntimeException e) {
