@@ -54,7 +54,7 @@ final class PageOpQueue {
             return;
         }
         DurabilityTracker.Ticket ticket = file.durability.open(command.durable());
-        PageOps.WriteOp write = new PageOps.WriteOp(file.cache, file.device.layout(), command.data(),
+        PageOps.WriteOp write = new PageOps.WriteOp(file.cache, file.reads, file.device.layout(), command.data(),
                 file.durability, ticket);
         startOp(write, step -> writeApplied(command, handle, write, ticket, step));
     }

@@ -65,7 +65,8 @@ final class InodeFixture {
     final TestProbe<CoordinatorCommand> coordinator;
     final ActorRef<BioDispatcher.Command> bios;
     final ActorRef<CompletionActor.Command> completions;
-    final ActorRef<InodeActor.Command> file;
+    final DeviceContext context;
+    ActorRef<InodeActor.Command> file;
     private ActorRef<WritePages> writer;
 
     InodeFixture(ActorTestKit testKit, ErrorPolicy errorPolicy) {
@@ -79,7 +80,7 @@ final class InodeFixture {
                     ? CompletableFuture.failedFuture(new IllegalStateException("commit refused"))
                     : CompletableFuture.completedFuture(null);
         };
-        DeviceContext context = new DeviceContext(pool, ledger, layout, null, deviceErrseq, committer, bios,
+        this.context = new DeviceContext(pool, ledger, layout, null, deviceErrseq, committer, bios,
                 completions, coordinator.ref(), 32, 256);
         this.file = testKit.spawn(InodeActor.create(INODE, context));
     }
@@ -87,6 +88,13 @@ final class InodeFixture {
     static WritebackPolicy policy(ErrorPolicy errorPolicy) {
         return Settings.defaults().writeback().withErrorPolicy(errorPolicy)
                 .withRedirtyBackoffInitial(Duration.ofMillis(100)).withRetryLimit(2);
+    }
+
+    /** Stops the file's actor and starts a new one on the same layout: its cache starts empty. */
+    void restart() {
+        testKit.stop(file, WAIT);
+        file = testKit.spawn(InodeActor.create(INODE, context));
+        writer = null;
     }
 
     // ---- the protocol ----------------------------------------------------------------------------
