@@ -25,6 +25,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * @param coordinator the device's writeback coordinator
  * @param readaheadPages the largest readahead window in pages
  * @param maxBioSegments the most pages per write bio
+ * @param cacheBudget the device's cache budget: which file evicts clean pages when
  */
 public record DeviceContext(
         PagePool pool,
@@ -37,7 +38,17 @@ public record DeviceContext(
         ActorRef<CompletionActor.Command> completions,
         ActorRef<Flushing.CoordinatorCommand> coordinator,
         int readaheadPages,
-        int maxBioSegments) {
+        int maxBioSegments,
+        CacheBudget cacheBudget) {
+
+    /** A context whose cache budget is the whole page pool. */
+    public DeviceContext(PagePool pool, DirtyLedger ledger, SharedLayout layout, MetadataCache metadataCache,
+            Errseq deviceErrseq, MetadataCommitter committer, ActorRef<BioDispatcher.Command> bios,
+            ActorRef<CompletionActor.Command> completions, ActorRef<Flushing.CoordinatorCommand> coordinator,
+            int readaheadPages, int maxBioSegments) {
+        this(pool, ledger, layout, metadataCache, deviceErrseq, committer, bios, completions, coordinator,
+                readaheadPages, maxBioSegments, new CacheBudget(ledger, pool.capacityPages(), 2L * readaheadPages, metadataCache));
+    }
 
     /** Validates. */
     public DeviceContext {
@@ -49,6 +60,7 @@ public record DeviceContext(
         requireNonNull(bios, "bios");
         requireNonNull(completions, "completions");
         requireNonNull(coordinator, "coordinator");
+        requireNonNull(cacheBudget, "cacheBudget");
         if (readaheadPages < 1 || maxBioSegments < 1) {
             throw new IllegalArgumentException("readahead " + readaheadPages + ", segments " + maxBioSegments);
         }

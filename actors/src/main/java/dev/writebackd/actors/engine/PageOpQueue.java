@@ -7,6 +7,7 @@ import dev.writebackd.mpage.ReadStep;
 import dev.writebackd.mpage.SyncMode;
 import dev.writebackd.mpage.WritePagesRequest;
 import dev.writebackd.mpage.WritebackReason;
+import java.nio.ByteBuffer;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.pattern.StatusReply;
@@ -62,6 +63,7 @@ final class PageOpQueue {
     private void writeApplied(InodeActor.Write command, InodeFile.OpenFile handle, PageOps.WriteOp write,
             DurabilityTracker.Ticket ticket, ReadStep step) {
         command.data().releaseAll();
+        file.ages.touch(command.data().firstPage(), command.data().firstPage() + command.data().chunks() - 1);
         int bytes = write.bytesApplied();
         if (step instanceof ReadStep.Failed failed && bytes == 0) {
             ErrnoException error = new ErrnoException(failed.errno(), "write at " + command.data().offset() + " failed");
@@ -92,9 +94,21 @@ final class PageOpQueue {
             return;
         }
         PageOps.ReadOp read = new PageOps.ReadOp(file.reads, handle.window, command.offset(), command.length());
-        startOp(read, step -> command.replyTo().tell(step instanceof ReadStep.Failed failed
-                ? StatusReply.error(new ErrnoException(failed.errno(), "read at " + command.offset() + " failed"))
-                : StatusReply.success(read.result())));
+        startOp(read, step -> readDone(command, read, step));
+    }
+
+    private void readDone(InodeActor.Read command, PageOps.ReadOp read, ReadStep step) {
+        if (step instanceof ReadStep.Failed failed) {
+            command.replyTo().tell(StatusReply.error(
+                    new ErrnoException(failed.errno(), "read at " + command.offset() + " failed")));
+            return;
+        }
+        ByteBuffer result = read.result();
+        if (result.remaining() > 0) {
+            int pageSize = file.cache.pageSize();
+            file.ages.touch(command.offset() / pageSize, (command.offset() + result.remaining() - 1) / pageSize);
+        }
+        command.replyTo().tell(StatusReply.success(result));
     }
 
     void truncate(InodeActor.Truncate command) {
@@ -180,6 +194,8 @@ final class PageOpQueue {
             file.durability.failAll(Errno.ENOENT, "the file was deleted");
             file.syncs.abandonAutoFlush(Errno.ENOENT, "the file was deleted");
             file.device.completions().tell(new CompletionActor.Unregister(file.inode));
+            file.ages.clear();
+            file.device.cacheBudget().unregister(file.inode);
             if (file.dirtyReported) {
                 file.device.coordinator().tell(new Flushing.InodeClean(file.inode));
             }

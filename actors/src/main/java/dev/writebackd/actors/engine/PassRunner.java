@@ -75,6 +75,11 @@ final class PassRunner<O> {
         startNext();
     }
 
+    /** Whether passes are waiting to start. */
+    boolean queued() {
+        return !queue.isEmpty();
+    }
+
     /** Whether a pass is in progress. */
     boolean running() {
         return pass != null;

@@ -51,6 +51,7 @@ final class SyncJobs {
     private List<DurabilityTracker.Ticket> autoFlush;
     /** The blocks the automatic flush makes durable (ordered mode), taken when it was asked for. */
     private long autoFlushWritten;
+    private int commits;
 
     SyncJobs(InodeFile file) {
         this.file = file;
@@ -69,6 +70,11 @@ final class SyncJobs {
     void syncFile(InodeActor.SyncFile command) {
         retryNow();
         file.passes.enqueue(WritePagesRequest.syncAll(WritebackReason.SYNC), new SyncJob(-1, null, command.replyTo()));
+    }
+
+    /** Whether no fsync waits for a flush or a commit and no automatic flush is asked for. */
+    boolean idle() {
+        return fsyncFlushes.isEmpty() && autoFlush == null && commits == 0;
     }
 
     /** Pages waiting for a {@code redirty} retry are written now: fsync, sync and shutdown don't wait for backoffs. */
@@ -143,12 +149,14 @@ final class SyncJobs {
             return;
         }
         file.reportSize();
+        commits++;
         file.context.pipeToSelf(file.device.committer().commit(file.inode),
                 (ok, failure) -> new InodeActor.CommitDone(job, failure));
     }
 
     /** The metadata commit of fsync {@code job} ended, with {@code failure} if it failed. */
     void committed(SyncJob job, Throwable failure) {
+        commits--;
         if (failure != null) {
             file.context.getLog().warn("Metadata commit of inode {} failed", file.inode, failure);
             fsyncFailed(job, "committing the file's metadata failed");

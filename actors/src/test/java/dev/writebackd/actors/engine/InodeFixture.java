@@ -70,6 +70,11 @@ final class InodeFixture {
     private ActorRef<WritePages> writer;
 
     InodeFixture(ActorTestKit testKit, ErrorPolicy errorPolicy) {
+        this(testKit, errorPolicy, 0);
+    }
+
+    /** A file whose device has a cache budget of {@code budgetPages} ({@code 0}: the whole pool). */
+    InodeFixture(ActorTestKit testKit, ErrorPolicy errorPolicy, long budgetPages) {
         this.testKit = testKit;
         this.coordinator = testKit.createTestProbe();
         this.bios = testKit.spawn(BioDispatcher.create(device, 4));
@@ -81,7 +86,8 @@ final class InodeFixture {
                     : CompletableFuture.completedFuture(null);
         };
         this.context = new DeviceContext(pool, ledger, layout, null, deviceErrseq, committer, bios,
-                completions, coordinator.ref(), 32, 256);
+                completions, coordinator.ref(), 32, 256,
+                new CacheBudget(ledger, budgetPages > 0 ? budgetPages : pool.capacityPages(), 0, null));
         this.file = testKit.spawn(InodeActor.create(INODE, context));
     }
 
