@@ -11,6 +11,7 @@ import dev.writebackd.mpage.ReadaheadWindow;
 import dev.writebackd.mpage.Throttle;
 import dev.writebackd.mpage.WritePagesReply;
 import dev.writebackd.mpage.WritePagesRequest;
+import dev.writebackd.page.PageFlags;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -233,6 +235,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
                 .onMessage(EvictClean.class, this::onEvictClean)
                 .onMessage(IdleTimeout.class, this::onIdleTimeout)
                 .onMessage(PassivationAnswer.class, this::onPassivationAnswer)
+                .onSignal(PostStop.class, signal -> onPostStop())
                 .build();
     }
 
@@ -432,9 +435,51 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         return file.stash.replay(this);
     }
 
+    /**
+     * After a stop: if it was not deleted or passivated, it failed (an unexpected exception). It is
+     * not restarted, since a fresh actor would silently drop the dirty pages; instead every pending
+     * request fails with EIO, writes' durable futures fail, the error is recorded in the device's
+     * errseq (syncfs reports it), the pages not under writeback go back to the pool, and the next
+     * open starts a new actor from the file's metadata.
+     */
+    private Behavior<Command> onPostStop() {
+        if (file.stopping) {
+            return this;
+        }
+        long lost = file.cache.dirtyPages() + file.failedPages.held();
+        getContext().getLog().error("The actor of file {} failed: its pending requests fail with EIO, {} pages of "
+                + "unwritten data are lost", file.inode, lost);
+        String why = "the actor of file " + file.inode + " failed; " + lost + " unwritten pages are lost";
+        ErrnoException error = new ErrnoException(Errno.EIO, why);
+        file.stopping = true;
+        file.errseq.set(Errno.EIO);
+        file.device.deviceErrseq().set(Errno.EIO);
+        file.ops.failAll(error);
+        file.syncs.failAll(file.passes.drain(), Errno.EIO, why);
+        file.throttle.releaseAll();
+        file.stash.forEach(command -> refuse(command, error));
+        for (long page = file.cache.next(0, Long.MAX_VALUE, 0); page >= 0;
+                page = file.cache.next(page + 1, Long.MAX_VALUE, 0)) {
+            if (!file.cache.has(page, PageFlags.WRITEBACK)) {
+                file.cache.remove(page);
+            }
+        }
+        file.ages.clear();
+        file.device.cacheBudget().unregister(file.inode);
+        file.device.completions().tell(new CompletionActor.Unregister(file.inode));
+        if (file.dirtyReported) {
+            file.device.coordinator().tell(new Flushing.InodeClean(file.inode));
+        }
+        return this;
+    }
+
     /** Answers a command that reached a deleted file. */
     private void refuse(Command command) {
-        ErrnoException gone = new ErrnoException(Errno.ENOENT, "file " + file.inode + " was deleted");
+        refuse(command, new ErrnoException(Errno.ENOENT, "file " + file.inode + " was deleted"));
+    }
+
+    /** Answers a command that can no longer be served with {@code gone}. */
+    private void refuse(Command command, ErrnoException gone) {
         if (command instanceof WritePagesReceived chunk) {
             WritePagesRequest request = chunk.command().request();
             chunk.command().replyTo().tell(new Flushing.ChunkWritten(file.inode,

@@ -27,8 +27,12 @@ final class PageOpQueue {
     private final InodeFile file;
     private PageOps.Op op;
     private Consumer<ReadStep> opFinish;
+    /** Answers the current operation's caller when the actor fails. */
+    private Consumer<ErrnoException> opAbort;
     private boolean truncating;
     private PendingTruncate pendingTruncate;
+    /** Answers the caller of the truncate pending or running when the actor fails. */
+    private Consumer<ErrnoException> truncateAbort;
 
     PageOpQueue(InodeFile file) {
         this.file = file;
@@ -57,6 +61,11 @@ final class PageOpQueue {
         DurabilityTracker.Ticket ticket = file.durability.open(command.durable());
         PageOps.WriteOp write = new PageOps.WriteOp(file.cache, file.reads, file.device.layout(), command.data(),
                 file.durability, ticket);
+        opAbort = error -> {
+            command.data().releaseAll();
+            command.durable().completeExceptionally(error);
+            command.replyTo().tell(StatusReply.error(error));
+        };
         startOp(write, step -> writeApplied(command, handle, write, ticket, step));
     }
 
@@ -94,6 +103,7 @@ final class PageOpQueue {
             return;
         }
         PageOps.ReadOp read = new PageOps.ReadOp(file.reads, handle.window, command.offset(), command.length());
+        opAbort = error -> command.replyTo().tell(StatusReply.error(error));
         startOp(read, step -> readDone(command, read, step));
     }
 
@@ -112,6 +122,7 @@ final class PageOpQueue {
     }
 
     void truncate(InodeActor.Truncate command) {
+        truncateAbort = error -> command.replyTo().tell(StatusReply.error(error));
         requestTruncate(command.size(), step -> command.replyTo().tell(step instanceof ReadStep.Failed failed
                 ? StatusReply.error(new ErrnoException(failed.errno(), "truncate to " + command.size() + " failed"))
                 : StatusReply.success(Done.getInstance())));
@@ -143,6 +154,7 @@ final class PageOpQueue {
                 Consumer<ReadStep> finish = opFinish;
                 op = null;
                 opFinish = null;
+                opAbort = null;
                 file.stash.wantReplay();
                 finish.accept(step);
                 startTruncateIfIdle();
@@ -164,12 +176,14 @@ final class PageOpQueue {
         }
         PendingTruncate truncate = pendingTruncate;
         pendingTruncate = null;
+        opAbort = truncateAbort;
         startOp(new PageOps.TruncateOp(file.cache, file.device.layout(), file.reads, truncate.size()),
                 step -> truncated(step, truncate.finish()));
     }
 
     private void truncated(ReadStep step, Consumer<ReadStep> finish) {
         truncating = false;
+        truncateAbort = null;
         file.durability.discardMissing(file.cache);
         file.failedPages.forgetMissing();
         finish.accept(step);
@@ -179,6 +193,21 @@ final class PageOpQueue {
         if (!truncating) {
             file.passes.release();
         }
+    }
+
+    /** The actor failed: the callers of the operation in progress and of a pending truncate get {@code error}. */
+    void failAll(ErrnoException error) {
+        if (opAbort != null) {
+            opAbort.accept(error);
+        }
+        if (truncateAbort != null && truncateAbort != opAbort) {
+            truncateAbort.accept(error);
+        }
+        op = null;
+        opFinish = null;
+        opAbort = null;
+        truncateAbort = null;
+        pendingTruncate = null;
     }
 
     /** An unlinked file whose last handle closed drops its pages, frees its blocks and stops. */

@@ -81,6 +81,7 @@ final class Passivation {
 
     /** Frees the file's pages and leaves the device's shared objects: the actor stops next. */
     void release() {
+        file.stopping = true;
         for (long page = file.cache.next(0, Long.MAX_VALUE, 0); page >= 0;
                 page = file.cache.next(page + 1, Long.MAX_VALUE, 0)) {
             file.cache.remove(page);

@@ -52,6 +52,8 @@ final class SyncJobs {
     /** The blocks the automatic flush makes durable (ordered mode), taken when it was asked for. */
     private long autoFlushWritten;
     private int commits;
+    /** fsyncs whose metadata commit is running. */
+    private final java.util.Set<SyncJob> committing = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
     SyncJobs(InodeFile file) {
         this.file = file;
@@ -150,6 +152,7 @@ final class SyncJobs {
         }
         file.reportSize();
         commits++;
+        committing.add(job);
         file.context.pipeToSelf(file.device.committer().commit(file.inode),
                 (ok, failure) -> new InodeActor.CommitDone(job, failure));
     }
@@ -157,6 +160,7 @@ final class SyncJobs {
     /** The metadata commit of fsync {@code job} ended, with {@code failure} if it failed. */
     void committed(SyncJob job, Throwable failure) {
         commits--;
+        committing.remove(job);
         if (failure != null) {
             file.context.getLog().warn("Metadata commit of inode {} failed", file.inode, failure);
             fsyncFailed(job, "committing the file's metadata failed");
@@ -194,6 +198,39 @@ final class SyncJobs {
         file.device.layout().flushed(autoFlushWritten, error == null);
         autoFlush = null;
         requestFlushForDurability();
+    }
+
+    /**
+     * The actor failed: every fsync waiting here fails with {@code error}, every sync ends (E6),
+     * and every write's durable future fails.
+     *
+     * @param passOrigins who asked for the passes the actor was running or had queued
+     */
+    void failAll(List<Object> passOrigins, Errno error, String why) {
+        List<SyncJob> jobs = new ArrayList<>(file.waits.drain());
+        jobs.addAll(fsyncFlushes.values());
+        jobs.addAll(committing);
+        fsyncFlushes.clear();
+        committing.clear();
+        for (Object origin : passOrigins) {
+            if (origin instanceof SyncJob job) {
+                jobs.add(job);
+            } else if (origin instanceof Flushing.WritePages chunk) {
+                chunk.replyTo().tell(new Flushing.ChunkWritten(file.inode, new dev.writebackd.mpage.WritePagesReply(
+                        0, chunk.request().nrToWrite(), 0, false, null)));
+            }
+        }
+        for (SyncJob job : jobs) {
+            if (job.isFsync()) {
+                job.fsyncReplyTo.tell(StatusReply.error(new ErrnoException(error, why)));
+            } else {
+                job.syncReplyTo.tell(Done.getInstance());
+            }
+        }
+        flushTickets.values().forEach(tickets -> DurabilityTracker.abandon(tickets, error, why));
+        flushTickets.clear();
+        abandonAutoFlush(error, why);
+        file.durability.failAll(error, why);
     }
 
     /** Fails the durable futures waiting for the automatic flush (the file is going away). */

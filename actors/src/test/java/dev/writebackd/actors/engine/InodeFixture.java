@@ -62,6 +62,8 @@ final class InodeFixture {
     final List<Integer> commits = new CopyOnWriteArrayList<>();
     /** Commits still to fail. */
     final AtomicInteger failCommits = new AtomicInteger();
+    /** Whether a commit throws inside the inode actor (an unexpected failure). */
+    final java.util.concurrent.atomic.AtomicBoolean crashCommits = new java.util.concurrent.atomic.AtomicBoolean();
     final TestProbe<CoordinatorCommand> coordinator;
     final ActorRef<BioDispatcher.Command> bios;
     final ActorRef<CompletionActor.Command> completions;
@@ -81,6 +83,9 @@ final class InodeFixture {
         this.completions = testKit.spawn(CompletionActor.create(bios, deviceErrseq, policy(errorPolicy)));
         MetadataCommitter committer = inode -> {
             commits.add(memory.requests().size());
+            if (crashCommits.get()) {
+                throw new IllegalStateException("injected failure");
+            }
             return failCommits.getAndUpdate(n -> Math.max(0, n - 1)) > 0
                     ? CompletableFuture.failedFuture(new IllegalStateException("commit refused"))
                     : CompletableFuture.completedFuture(null);
