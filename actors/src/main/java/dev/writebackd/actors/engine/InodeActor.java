@@ -11,7 +11,6 @@ import dev.writebackd.mpage.ReadaheadWindow;
 import dev.writebackd.mpage.Throttle;
 import dev.writebackd.mpage.WritePagesReply;
 import dev.writebackd.mpage.WritePagesRequest;
-import dev.writebackd.page.PageFlags;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -443,32 +442,8 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
      * open starts a new actor from the file's metadata.
      */
     private Behavior<Command> onPostStop() {
-        if (file.stopping) {
-            return this;
-        }
-        long lost = file.cache.dirtyPages() + file.failedPages.held();
-        getContext().getLog().error("The actor of file {} failed: its pending requests fail with EIO, {} pages of "
-                + "unwritten data are lost", file.inode, lost);
-        String why = "the actor of file " + file.inode + " failed; " + lost + " unwritten pages are lost";
-        ErrnoException error = new ErrnoException(Errno.EIO, why);
-        file.stopping = true;
-        file.errseq.set(Errno.EIO);
-        file.device.deviceErrseq().set(Errno.EIO);
-        file.ops.failAll(error);
-        file.syncs.failAll(file.passes.drain(), Errno.EIO, why);
-        file.throttle.releaseAll();
-        file.stash.forEach(command -> refuse(command, error));
-        for (long page = file.cache.next(0, Long.MAX_VALUE, 0); page >= 0;
-                page = file.cache.next(page + 1, Long.MAX_VALUE, 0)) {
-            if (!file.cache.has(page, PageFlags.WRITEBACK)) {
-                file.cache.remove(page);
-            }
-        }
-        file.ages.clear();
-        file.device.cacheBudget().unregister(file.inode);
-        file.device.completions().tell(new CompletionActor.Unregister(file.inode));
-        if (file.dirtyReported) {
-            file.device.coordinator().tell(new Flushing.InodeClean(file.inode));
+        if (!file.stopping) {
+            InodeFailure.failed(file, getContext().getLog(), this::refuse);
         }
         return this;
     }
