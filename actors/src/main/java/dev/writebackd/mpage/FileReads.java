@@ -83,6 +83,11 @@ public final class FileReads {
         return biosInFlight.containsKey(index);
     }
 
+    /** {@code true} while any read bio of this file is in flight. */
+    public boolean anyBeingRead() {
+        return !biosInFlight.isEmpty();
+    }
+
     private void track(List<Bio> bios, List<Bio> into) {
         for (Bio bio : bios) {
             for (Segment segment : bio.segments()) {

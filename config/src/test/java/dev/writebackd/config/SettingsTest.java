@@ -145,6 +145,16 @@ class SettingsTest {
     }
 
     @Test
+    void inodeIdleTimeoutIsReadAndANegativeOneRefused() {
+        assertThat(load("writebackd.page-cache.inode-idle-timeout = 2 s").pageCache().inodeIdleTimeout())
+                .isEqualTo(Duration.ofSeconds(2));
+        assertThat(Settings.defaults().pageCache().inodeIdleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThatThrownBy(() -> load("writebackd.page-cache.inode-idle-timeout = -1 s"))
+                .isInstanceOf(SettingsException.class)
+                .hasMessageContaining("writebackd.page-cache.inode-idle-timeout").hasMessageContaining("a duration of 0 or more");
+    }
+
+    @Test
     void aChangedPolicyIsCheckedAgainstThePageSize() {
         Settings settings = load("writebackd.page-cache.page-size = 16384");
 

@@ -28,6 +28,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * @param counters the engine's observed counters (throttle pauses)
  * @param commits the device's commit actor, which settles durable futures with a flush and the
  *     metadata commit; {@code null} to have the completion actor flush for them (no commit)
+ * @param cacheBudget the device's cache budget: which file evicts clean pages when
  */
 public record DeviceContext(
         PagePool pool,
@@ -42,15 +43,20 @@ public record DeviceContext(
         int readaheadPages,
         int maxBioSegments,
         EngineCounters counters,
-        ActorRef<CommitActor.Command> commits) {
+        ActorRef<CommitActor.Command> commits,
+        CacheBudget cacheBudget) {
 
-    /** A context whose counters nobody observes, without a commit actor: durable futures settle with a device flush alone. */
+    /**
+     * A context whose counters nobody observes, without a commit actor (durable futures settle with a
+     * device flush alone), whose cache budget is the whole page pool.
+     */
     public DeviceContext(PagePool pool, DirtyLedger ledger, SharedLayout layout, MetadataCache metadataCache,
             Errseq deviceErrseq, MetadataCommitter committer, ActorRef<BioDispatcher.Command> bios,
             ActorRef<CompletionActor.Command> completions, ActorRef<Flushing.CoordinatorCommand> coordinator,
             int readaheadPages, int maxBioSegments) {
         this(pool, ledger, layout, metadataCache, deviceErrseq, committer, bios, completions, coordinator,
-                readaheadPages, maxBioSegments, new EngineCounters(), null);
+                readaheadPages, maxBioSegments, new EngineCounters(), null,
+                new CacheBudget(ledger, pool.capacityPages(), 2L * readaheadPages, metadataCache));
     }
 
     /** Validates. */
@@ -64,6 +70,7 @@ public record DeviceContext(
         requireNonNull(completions, "completions");
         requireNonNull(coordinator, "coordinator");
         requireNonNull(counters, "counters");
+        requireNonNull(cacheBudget, "cacheBudget");
         if (readaheadPages < 1 || maxBioSegments < 1) {
             throw new IllegalArgumentException("readahead " + readaheadPages + ", segments " + maxBioSegments);
         }

@@ -59,6 +59,11 @@ final class DurabilityTracker {
     private final Map<Long, List<Ticket>> inFlight = new HashMap<>();
     private List<Ticket> written = new ArrayList<>();
 
+    /** Whether no write's promise is pending here (nothing waiting, in flight or written unflushed). */
+    boolean idle() {
+        return waiting.isEmpty() && inFlight.isEmpty() && written.isEmpty();
+    }
+
     /** A ticket for a write about to be applied, completing {@code future}. */
     Ticket open(CompletableFuture<Void> future) {
         return open(future, false);

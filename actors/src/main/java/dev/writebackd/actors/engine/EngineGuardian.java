@@ -12,7 +12,9 @@ import dev.writebackd.layout.MetadataCache;
 import dev.writebackd.mpage.Errseq;
 import dev.writebackd.page.DirtyLedger;
 import dev.writebackd.page.PagePool;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -24,7 +26,12 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * The guardian of one engine's actor system: spawns the device's bio actor, completion actor,
  * namespace, writeback coordinator (which publishes the dirty thresholds at once) and commit actor at start, and an inode actor for a file the first time it is
- * used; it forgets an inode actor once it stops (a deleted file).
+ * used; it forgets an inode actor once it stops (a deleted file, or an idle one).
+ *
+ * <p>An idle inode actor asks to stop ({@link InodeActor.Idle}); the guardian agrees only if every
+ * address of it that it handed out has been used for its {@code OpenHandle} (so none is on its
+ * way), then lists it no more and keeps the file's lookups until it has stopped, when a fresh actor
+ * answers them.
  */
 public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Command> {
 
@@ -60,6 +67,8 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     public record DeleteFile(long inode) implements Command {}
 
     private record InodeStopped(long inode, ActorRef<InodeActor.Command> file) implements Command {}
+
+    private record InodeIdle(InodeActor.Idle idle) implements Command {}
 
     /**
      * The device and the thread-safe objects its actors share.
@@ -108,6 +117,11 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     private final Parts parts;
     private final DeviceContext context;
     private final Map<Long, ActorRef<InodeActor.Command>> inodes = new HashMap<>();
+    /** Addresses handed out per active inode actor: each is followed by one {@code OpenHandle}. */
+    private final Map<Long, Long> handedOut = new HashMap<>();
+    /** Inodes whose idle actor is stopping, with the lookups waiting for its successor. */
+    private final Map<Long, List<ActorRef<ActorRef<InodeActor.Command>>>> passivating = new HashMap<>();
+    private final ActorRef<InodeActor.Idle> idle;
     private long spawned;
 
     /** The guardian of an engine on {@code setup}'s device. */
@@ -129,9 +143,13 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
         ActorRef<CommitActor.Command> commits = context.spawn(CommitActor.create(setup.layout(), setup.committer(),
                 bios, setup.deviceErrseq(), setup.policy().commitInterval()), "commits");
         this.parts = new Parts(bios, completions, namespace, coordinator, commits);
+        this.idle = context.messageAdapter(InodeActor.Idle.class, InodeIdle::new);
+        long budgetPages = Math.min(setup.pool().capacityPages(),
+                setup.pageCache().cacheBudgetBytes() / setup.pool().pageSize());
         this.context = new DeviceContext(setup.pool(), setup.ledger(), setup.layout(), setup.metadataCache(),
                 setup.deviceErrseq(), setup.committer(), bios, completions, coordinator, setup.readaheadPages(),
-                setup.policy().maxBioSegments(), setup.counters(), commits);
+                setup.policy().maxBioSegments(), setup.counters(), commits, new CacheBudget(setup.ledger(),
+                budgetPages, 2L * setup.readaheadPages(), setup.metadataCache()));
     }
 
     @Override
@@ -142,6 +160,7 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
                 .onMessage(ActiveInodes.class, this::onActiveInodes)
                 .onMessage(DeleteFile.class, this::onDeleteFile)
                 .onMessage(InodeStopped.class, this::onInodeStopped)
+                .onMessage(InodeIdle.class, this::onInodeIdle)
                 .build();
     }
 
@@ -151,7 +170,26 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     }
 
     private Behavior<Command> onGetInode(GetInode command) {
+        List<ActorRef<ActorRef<InodeActor.Command>>> waiting = passivating.get(command.inode());
+        if (waiting != null) {
+            waiting.add(command.replyTo()); // answered by the successor once the idle actor has stopped
+            return this;
+        }
         command.replyTo().tell(inodes.computeIfAbsent(command.inode(), this::spawnInode));
+        handedOut.merge(command.inode(), 1L, Long::sum);
+        return this;
+    }
+
+    private Behavior<Command> onInodeIdle(InodeIdle message) {
+        InodeActor.Idle request = message.idle();
+        boolean approved = request.file().equals(inodes.get(request.inode()))
+                && handedOut.getOrDefault(request.inode(), 0L) == request.opens();
+        if (approved) {
+            inodes.remove(request.inode());
+            handedOut.remove(request.inode());
+            passivating.put(request.inode(), new ArrayList<>());
+        }
+        request.file().tell(new InodeActor.PassivationAnswer(approved));
         return this;
     }
 
@@ -163,6 +201,7 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     private Behavior<Command> onDeleteFile(DeleteFile command) {
         // Forgotten now: a nameless file needs no sync, and its actor stops once its last handle closes.
         ActorRef<InodeActor.Command> file = inodes.remove(command.inode());
+        handedOut.remove(command.inode());
         if (file != null) {
             file.tell(InodeActor.Unlink.INSTANCE);
         } else {
@@ -175,14 +214,23 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     }
 
     private Behavior<Command> onInodeStopped(InodeStopped stopped) {
-        inodes.remove(stopped.inode(), stopped.file());
+        if (inodes.remove(stopped.inode(), stopped.file())) {
+            handedOut.remove(stopped.inode());
+        }
+        List<ActorRef<ActorRef<InodeActor.Command>>> waiting = passivating.remove(stopped.inode());
+        if (waiting != null && !waiting.isEmpty()) {
+            ActorRef<InodeActor.Command> successor = inodes.computeIfAbsent(stopped.inode(), this::spawnInode);
+            waiting.forEach(replyTo -> replyTo.tell(successor));
+            handedOut.merge(stopped.inode(), (long) waiting.size(), Long::sum);
+        }
         return this;
     }
 
     private ActorRef<InodeActor.Command> spawnInode(long inode) {
         // Numbered: an open racing an unlink may need a new actor while the old one is still stopping.
         ActorRef<InodeActor.Command> file =
-                getContext().spawn(InodeActor.create(inode, context), "inode-" + inode + "-" + ++spawned);
+                getContext().spawn(InodeActor.create(inode, context, setup.pageCache().inodeIdleTimeout(), idle),
+                        "inode-" + inode + "-" + ++spawned);
         getContext().watchWith(file, new InodeStopped(inode, file));
         return file;
     }

@@ -120,6 +120,11 @@ final class FailedPages {
         return retrying.size();
     }
 
+    /** Whether page {@code page} waits for its failed write's verdict or for a retry: never evicted. */
+    boolean retrying(long page) {
+        return retrying.contains(page) || pending.containsKey(page);
+    }
+
     private void redirty(long page) {
         if (cache.contains(page) && cache.has(page, PageFlags.HELD)) {
             cache.markDirty(page);

@@ -12,11 +12,13 @@ import dev.writebackd.mpage.Throttle;
 import dev.writebackd.mpage.WritePagesReply;
 import dev.writebackd.mpage.WritePagesRequest;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -130,6 +132,15 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     /** A byte range {@code [offset, offset + length)}. */
     public record Range(long offset, long length) {}
 
+    /**
+     * To the parent: file {@code inode} has been idle for the idle timeout and would stop; it has
+     * received {@code opens} {@link OpenHandle}s since it started. Answered with {@link PassivationAnswer}.
+     */
+    public record Idle(long inode, ActorRef<Command> file, long opens) {}
+
+    /** The parent's answer to {@link Idle}: stop once idle ({@code approved}), or stay. */
+    public record PassivationAnswer(boolean approved) implements Command {}
+
     private record WritePagesReceived(Flushing.WritePages command) implements Command {}
 
     private record WritesEndedReceived(CompletionActor.WritesEnded ended) implements Command {}
@@ -137,6 +148,9 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     private record IoCompleted(BioDispatcher.Completed completed) implements Command {}
 
     private record FlushedReceived(CompletionActor.Flushed flushed) implements Command {}
+
+    /** The cache budget asks for clean pages back ({@link CacheBudget}). */
+    private record EvictClean(long maxEpoch, long pages) implements Command {}
 
     // Internal messages the actor's helpers schedule (timers, pipeToSelf); not part of the protocol.
 
@@ -149,20 +163,40 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     /** Look again at a map block another file reads or writes ({@link InodeIo}). */
     enum MetadataPoll implements Command { INSTANCE }
 
+    /** The file has been idle for the idle timeout ({@link Passivation}). */
+    enum IdleTimeout implements Command { INSTANCE }
+
     /** fsync's metadata commit ended ({@link SyncJobs}). */
     record CommitDone(SyncJobs.SyncJob job, Throwable failure) implements Command {}
 
     private final InodeFile file;
+    private final Passivation passivation;
 
-    /** The actor of file {@code inode} on {@code device}; it registers with the completion actor at once. */
+    /**
+     * The actor of file {@code inode} on {@code device}, which never stops while its file exists;
+     * it registers with the completion actor at once.
+     */
     public static Behavior<Command> create(long inode, DeviceContext device) {
+        return create(inode, device, Duration.ZERO, null);
+    }
+
+    /**
+     * The actor of file {@code inode} on {@code device}, which asks {@code parent} to let it stop
+     * once it has been idle for {@code idleTimeout} (see {@link Idle}); zero: never.
+     */
+    public static Behavior<Command> create(long inode, DeviceContext device, Duration idleTimeout,
+            ActorRef<Idle> parent) {
         requireNonNull(device, "device");
+        requireNonNull(idleTimeout, "idleTimeout");
+        if (idleTimeout.isNegative()) {
+            throw new IllegalArgumentException("negative idle timeout " + idleTimeout);
+        }
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(STASH_CAPACITY,
-                stash -> new InodeActor(context, timers, stash, inode, device))));
+                stash -> new InodeActor(context, timers, stash, inode, device, idleTimeout, parent))));
     }
 
     private InodeActor(ActorContext<Command> context, TimerScheduler<Command> timers, StashBuffer<Command> stash,
-            long inode, DeviceContext device) {
+            long inode, DeviceContext device, Duration idleTimeout, ActorRef<Idle> parent) {
         super(context);
         this.file = new InodeFile(inode, device, context, timers, new OrderedStash<>(stash, "inode " + inode),
                 context.messageAdapter(Flushing.WritePages.class, WritePagesReceived::new),
@@ -171,6 +205,9 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         ActorRef<CompletionActor.WritesEnded> ended =
                 context.messageAdapter(CompletionActor.WritesEnded.class, WritesEndedReceived::new);
         device.completions().tell(new CompletionActor.Register(inode, file.errseq, ended));
+        this.passivation = new Passivation(file, idleTimeout, parent);
+        ActorRef<Command> self = context.getSelf();
+        device.cacheBudget().register(inode, (maxEpoch, pages) -> self.tell(new EvictClean(maxEpoch, pages)));
     }
 
     @Override
@@ -194,6 +231,10 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
                 .onMessage(RetryDue.class, this::onRetryDue)
                 .onMessage(MetadataPoll.class, this::onMetadataPoll)
                 .onMessage(CommitDone.class, this::onCommitDone)
+                .onMessage(EvictClean.class, this::onEvictClean)
+                .onMessage(IdleTimeout.class, this::onIdleTimeout)
+                .onMessage(PassivationAnswer.class, this::onPassivationAnswer)
+                .onSignal(PostStop.class, signal -> onPostStop())
                 .build();
     }
 
@@ -204,6 +245,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
             return this;
         }
         DeviceContext device = file.device;
+        passivation.opened();
         file.handles.put(command.handleId(), new InodeFile.OpenFile(ErrseqCursor.open(file.errseq),
                 ErrseqCursor.open(device.deviceErrseq()), new ReadaheadWindow(device.readaheadPages()),
                 WriterThrottle.bandwidth(device.ledger(), device.pageSize())));
@@ -306,6 +348,25 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         return next();
     }
 
+    /** Evicts between page operations, never during one (its pages may be half read). */
+    private Behavior<Command> onEvictClean(EvictClean command) {
+        if (deferred(command)) {
+            return this;
+        }
+        file.ages.evict(command.maxEpoch(), command.pages());
+        return next();
+    }
+
+    private Behavior<Command> onIdleTimeout(IdleTimeout timeout) {
+        passivation.timedOut();
+        return next();
+    }
+
+    private Behavior<Command> onPassivationAnswer(PassivationAnswer answer) {
+        passivation.answered(answer.approved());
+        return next();
+    }
+
     // ---- answers and timers --------------------------------------------------------------------
 
     private Behavior<Command> onWritesEnded(WritesEndedReceived message) {
@@ -320,22 +381,22 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
 
     private Behavior<Command> onFlushed(FlushedReceived message) {
         file.syncs.autoFlushed(message.flushed().error());
-        return this;
+        return next();
     }
 
     private Behavior<Command> onCommitDone(CommitDone done) {
         file.syncs.committed(done.job(), done.failure());
-        return this;
+        return next();
     }
 
     private Behavior<Command> onThrottleWake(ThrottleWake wake) {
         file.throttle.wake(wake.key());
-        return this;
+        return next();
     }
 
     private Behavior<Command> onRetryDue(RetryDue due) {
         file.writeback.retryDue(due.pages());
-        return this;
+        return next();
     }
 
     private Behavior<Command> onMetadataPoll(MetadataPoll poll) {
@@ -350,22 +411,50 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
      * operation waits (for writes, reads, truncates), or behind commands already stashed.
      */
     private boolean deferred(Command command) {
-        boolean pageOp = command instanceof Write || command instanceof Read || command instanceof Truncate;
+        boolean pageOp = command instanceof Write || command instanceof Read || command instanceof Truncate
+                || command instanceof EvictClean;
         return file.stash.defer(command, file.ops.truncating() || (pageOp && file.ops.busy()));
     }
 
     private Behavior<Command> next() {
         file.reportSize();
+        if (!file.stopping) {
+            file.ages.publish();
+            file.device.cacheBudget().check();
+        }
         if (file.stopping) {
             file.stash.forEach(this::refuse);
             return Behaviors.stopped();
         }
+        if (passivation.readyToStop()) {
+            passivation.release();
+            return Behaviors.stopped();
+        }
+        passivation.afterMessage();
         return file.stash.replay(this);
+    }
+
+    /**
+     * After a stop: if it was not deleted or passivated, it failed (an unexpected exception). It is
+     * not restarted, since a fresh actor would silently drop the dirty pages; instead every pending
+     * request fails with EIO, writes' durable futures fail, the error is recorded in the device's
+     * errseq (syncfs reports it), the pages not under writeback go back to the pool, and the next
+     * open starts a new actor from the file's metadata.
+     */
+    private Behavior<Command> onPostStop() {
+        if (!file.stopping) {
+            InodeFailure.failed(file, getContext().getLog(), this::refuse);
+        }
+        return this;
     }
 
     /** Answers a command that reached a deleted file. */
     private void refuse(Command command) {
-        ErrnoException gone = new ErrnoException(Errno.ENOENT, "file " + file.inode + " was deleted");
+        refuse(command, new ErrnoException(Errno.ENOENT, "file " + file.inode + " was deleted"));
+    }
+
+    /** Answers a command that can no longer be served with {@code gone}. */
+    private void refuse(Command command, ErrnoException gone) {
         if (command instanceof WritePagesReceived chunk) {
             WritePagesRequest request = chunk.command().request();
             chunk.command().replyTo().tell(new Flushing.ChunkWritten(file.inode,

@@ -56,6 +56,8 @@ final class InodeFile {
     final DurabilityTracker durability = new DurabilityTracker();
     final WritebackWaits<SyncJobs.SyncJob> waits = new WritebackWaits<>();
     final FailedPages failedPages;
+    /** The pages in the order they were last touched, for eviction. */
+    final PageAges ages;
     /** Where the coordinator sends this file's chunks. */
     final ActorRef<Flushing.WritePages> writePages;
     /** Where the bio actor answers this file's reads and flushes. */
@@ -95,6 +97,7 @@ final class InodeFile {
         this.reads = new FileReads(cache, device.layout());
         this.metadata = device.layout().metadataBuffers();
         this.failedPages = new FailedPages(cache, durability);
+        this.ages = new PageAges(cache, reads, failedPages, device.cacheBudget());
         this.io = new InodeIo(this);
         this.ops = new PageOpQueue(this);
         this.syncs = new SyncJobs(this);

@@ -44,10 +44,28 @@ final class InodeIo {
         file.device.completions().tell(new CompletionActor.SubmitWrites(file.inode, bios));
     }
 
+    /** Submits reads of the file's pages or map blocks; the pages read count as touched (readahead too). */
     void submitReads(List<Bio> bios) {
-        if (!bios.isEmpty()) {
-            file.device.bios().tell(new BioDispatcher.Submit(bios, file.ioReplies));
+        if (bios.isEmpty()) {
+            return;
         }
+        for (Bio bio : bios) {
+            long first = Long.MAX_VALUE;
+            long last = -1;
+            for (Segment segment : bio.segments()) {
+                if (segment.pageIndex() != Segment.NO_PAGE) {
+                    first = Math.min(first, segment.pageIndex());
+                    last = Math.max(last, segment.pageIndex());
+                }
+            }
+            file.ages.touch(first, last);
+        }
+        file.device.bios().tell(new BioDispatcher.Submit(bios, file.ioReplies));
+    }
+
+    /** Whether no map-block read of this file is in flight. */
+    boolean idle() {
+        return metadataReads.isEmpty();
     }
 
     /** Sends a device flush; its answer comes back through {@link #completed}. */

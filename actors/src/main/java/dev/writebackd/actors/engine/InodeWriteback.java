@@ -76,6 +76,7 @@ final class InodeWriteback {
             file.timers.startSingleTimer(file.nextTimerKey(), new InodeActor.RetryDue(retries), retryAfter);
         }
         if (ended > 0) {
+            file.ages.cleaned();
             file.device.coordinator().tell(new Flushing.WritebackEnded(file.inode, ended)); // F5
         }
         waited.forEach(file.syncs::writebackWaited);

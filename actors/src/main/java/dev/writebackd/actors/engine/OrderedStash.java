@@ -46,6 +46,11 @@ final class OrderedStash<T> {
         return true;
     }
 
+    /** Whether no command is stashed. */
+    boolean isEmpty() {
+        return stash.isEmpty();
+    }
+
     /** Something that blocked commands has ended: the next {@link #replay} replays the stash. */
     void wantReplay() {
         replayWanted = true;

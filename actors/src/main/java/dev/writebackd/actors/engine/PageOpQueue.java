@@ -7,6 +7,7 @@ import dev.writebackd.mpage.ReadStep;
 import dev.writebackd.mpage.SyncMode;
 import dev.writebackd.mpage.WritePagesRequest;
 import dev.writebackd.mpage.WritebackReason;
+import java.nio.ByteBuffer;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.pattern.StatusReply;
@@ -26,8 +27,12 @@ final class PageOpQueue {
     private final InodeFile file;
     private PageOps.Op op;
     private Consumer<ReadStep> opFinish;
+    /** Answers the current operation's caller when the actor fails. */
+    private Consumer<ErrnoException> opAbort;
     private boolean truncating;
     private PendingTruncate pendingTruncate;
+    /** Answers the caller of the truncate pending or running when the actor fails. */
+    private Consumer<ErrnoException> truncateAbort;
 
     PageOpQueue(InodeFile file) {
         this.file = file;
@@ -54,14 +59,20 @@ final class PageOpQueue {
             return;
         }
         DurabilityTracker.Ticket ticket = file.durability.open(command.durable(), command.durability() == Durability.SYNCED);
-        PageOps.WriteOp write = new PageOps.WriteOp(file.cache, file.device.layout(), command.data(),
+        PageOps.WriteOp write = new PageOps.WriteOp(file.cache, file.reads, file.device.layout(), command.data(),
                 file.durability, ticket);
+        opAbort = error -> {
+            command.data().releaseAll();
+            command.durable().completeExceptionally(error);
+            command.replyTo().tell(StatusReply.error(error));
+        };
         startOp(write, step -> writeApplied(command, handle, write, ticket, step));
     }
 
     private void writeApplied(InodeActor.Write command, InodeFile.OpenFile handle, PageOps.WriteOp write,
             DurabilityTracker.Ticket ticket, ReadStep step) {
         command.data().releaseAll();
+        file.ages.touch(command.data().firstPage(), command.data().firstPage() + command.data().chunks() - 1);
         int bytes = write.bytesApplied();
         if (step instanceof ReadStep.Failed failed && bytes == 0) {
             ErrnoException error = new ErrnoException(failed.errno(), "write at " + command.data().offset() + " failed");
@@ -92,12 +103,26 @@ final class PageOpQueue {
             return;
         }
         PageOps.ReadOp read = new PageOps.ReadOp(file.reads, handle.window, command.offset(), command.length());
-        startOp(read, step -> command.replyTo().tell(step instanceof ReadStep.Failed failed
-                ? StatusReply.error(new ErrnoException(failed.errno(), "read at " + command.offset() + " failed"))
-                : StatusReply.success(read.result())));
+        opAbort = error -> command.replyTo().tell(StatusReply.error(error));
+        startOp(read, step -> readDone(command, read, step));
+    }
+
+    private void readDone(InodeActor.Read command, PageOps.ReadOp read, ReadStep step) {
+        if (step instanceof ReadStep.Failed failed) {
+            command.replyTo().tell(StatusReply.error(
+                    new ErrnoException(failed.errno(), "read at " + command.offset() + " failed")));
+            return;
+        }
+        ByteBuffer result = read.result();
+        if (result.remaining() > 0) {
+            int pageSize = file.cache.pageSize();
+            file.ages.touch(command.offset() / pageSize, (command.offset() + result.remaining() - 1) / pageSize);
+        }
+        command.replyTo().tell(StatusReply.success(result));
     }
 
     void truncate(InodeActor.Truncate command) {
+        truncateAbort = error -> command.replyTo().tell(StatusReply.error(error));
         requestTruncate(command.size(), step -> command.replyTo().tell(step instanceof ReadStep.Failed failed
                 ? StatusReply.error(new ErrnoException(failed.errno(), "truncate to " + command.size() + " failed"))
                 : StatusReply.success(Done.getInstance())));
@@ -129,6 +154,7 @@ final class PageOpQueue {
                 Consumer<ReadStep> finish = opFinish;
                 op = null;
                 opFinish = null;
+                opAbort = null;
                 file.stash.wantReplay();
                 finish.accept(step);
                 startTruncateIfIdle();
@@ -150,12 +176,14 @@ final class PageOpQueue {
         }
         PendingTruncate truncate = pendingTruncate;
         pendingTruncate = null;
+        opAbort = truncateAbort;
         startOp(new PageOps.TruncateOp(file.cache, file.device.layout(), file.reads, truncate.size()),
                 step -> truncated(step, truncate.finish()));
     }
 
     private void truncated(ReadStep step, Consumer<ReadStep> finish) {
         truncating = false;
+        truncateAbort = null;
         file.durability.discardMissing(file.cache);
         file.failedPages.forgetMissing();
         finish.accept(step);
@@ -165,6 +193,21 @@ final class PageOpQueue {
         if (!truncating) {
             file.passes.release();
         }
+    }
+
+    /** The actor failed: the callers of the operation in progress and of a pending truncate get {@code error}. */
+    void failAll(ErrnoException error) {
+        if (opAbort != null) {
+            opAbort.accept(error);
+        }
+        if (truncateAbort != null && truncateAbort != opAbort) {
+            truncateAbort.accept(error);
+        }
+        op = null;
+        opFinish = null;
+        opAbort = null;
+        truncateAbort = null;
+        pendingTruncate = null;
     }
 
     /** An unlinked file whose last handle closed drops its pages, frees its blocks and stops. */
@@ -180,6 +223,8 @@ final class PageOpQueue {
             file.durability.failAll(Errno.ENOENT, "the file was deleted");
             file.syncs.abandonAutoFlush(Errno.ENOENT, "the file was deleted");
             file.device.completions().tell(new CompletionActor.Unregister(file.inode));
+            file.ages.clear();
+            file.device.cacheBudget().unregister(file.inode);
             if (file.dirtyReported) {
                 file.device.coordinator().tell(new Flushing.InodeClean(file.inode));
             }

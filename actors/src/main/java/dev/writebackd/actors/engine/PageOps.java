@@ -41,9 +41,14 @@ final class PageOps {
         ReadStep step();
     }
 
-    /** A write: its chunks applied page by page through {@link WriteBegin}, in order. */
+    /**
+     * A write: its chunks applied page by page through {@link WriteBegin}, in order. A page with a
+     * read in flight is not written until that read has ended (the kernel's page lock): the read
+     * fills the page's memory from the device and would overwrite the new bytes.
+     */
     static final class WriteOp implements Op {
         private final PageCache cache;
+        private final FileReads reads;
         private final BlockMapper mapper;
         private final WriteData data;
         private final DurabilityTracker tracker;
@@ -53,9 +58,10 @@ final class PageOps {
         private int bytesApplied;
         private long pagesDirtied;
 
-        WriteOp(PageCache cache, BlockMapper mapper, WriteData data, DurabilityTracker tracker,
+        WriteOp(PageCache cache, FileReads reads, BlockMapper mapper, WriteData data, DurabilityTracker tracker,
                 DurabilityTracker.Ticket ticket) {
             this.cache = cache;
+            this.reads = reads;
             this.mapper = mapper;
             this.data = requireNonNull(data, "data");
             this.tracker = tracker;
@@ -67,6 +73,9 @@ final class PageOps {
             while (chunk < data.chunks()) {
                 long page = data.firstPage() + chunk;
                 if (begin == null) {
+                    if (reads.beingRead(page)) {
+                        return new ReadStep.AwaitReads(List.of()); // stepped again when a read ends
+                    }
                     begin = new WriteBegin(cache, mapper, page, data.from(chunk), data.to(chunk), data.chunk(chunk));
                 }
                 long dirtyBefore = cache.dirtyPages();
@@ -120,7 +129,8 @@ final class PageOps {
      * A change of the file's size through {@link Truncation}: it waits for the writeback of the
      * page holding the edge as an {@code AwaitReads} without bios, reads that page through the
      * file's reads when it must (U1), and reads a map block when the layout needs one to free blocks
-     * (U3, ext2).
+     * (U3, ext2). It starts only once no read of the file is in flight (the page lock): a read
+     * would fill the memory of a page the truncate zeroes or frees.
      */
     static final class TruncateOp implements Op {
         private final PageCache cache;
@@ -128,6 +138,7 @@ final class PageOps {
         private final FileReads reads;
         private FileReads.Read edgeRead;
         private final List<Bio> carried = new ArrayList<>();
+        private boolean started;
 
         TruncateOp(PageCache cache, BlockMapper mapper, FileReads reads, long newSize) {
             this.cache = cache;
@@ -137,6 +148,12 @@ final class PageOps {
 
         @Override
         public ReadStep step() {
+            if (!started) {
+                if (reads.anyBeingRead()) {
+                    return new ReadStep.AwaitReads(List.of()); // stepped again when a read ends
+                }
+                started = true;
+            }
             while (true) {
                 if (edgeRead != null) {
                     ReadStep read = edgeRead.step();

@@ -75,6 +75,25 @@ final class PassRunner<O> {
         startNext();
     }
 
+    /** Forgets every pass, running or queued, and answers who asked for them (the owner failed). */
+    List<O> drain() {
+        List<O> origins = new java.util.ArrayList<>();
+        if (job != null) {
+            origins.add(job.origin());
+        }
+        queue.forEach(queued -> origins.add(queued.origin()));
+        queue.clear();
+        pass = null;
+        job = null;
+        need = null;
+        return origins;
+    }
+
+    /** Whether passes are waiting to start. */
+    boolean queued() {
+        return !queue.isEmpty();
+    }
+
     /** Whether a pass is in progress. */
     boolean running() {
         return pass != null;

@@ -51,6 +51,9 @@ final class SyncJobs {
     private List<DurabilityTracker.Ticket> autoFlush;
     /** The blocks the automatic flush makes durable (ordered mode), taken when it was asked for. */
     private long autoFlushWritten;
+    private int commits;
+    /** fsyncs whose metadata commit is running. */
+    private final java.util.Set<SyncJob> committing = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
     SyncJobs(InodeFile file) {
         this.file = file;
@@ -69,6 +72,11 @@ final class SyncJobs {
     void syncFile(InodeActor.SyncFile command) {
         retryNow();
         file.passes.enqueue(WritePagesRequest.syncAll(WritebackReason.SYNC), new SyncJob(-1, null, command.replyTo()));
+    }
+
+    /** Whether no fsync waits for a flush or a commit and no automatic flush is asked for. */
+    boolean idle() {
+        return fsyncFlushes.isEmpty() && autoFlush == null && commits == 0;
     }
 
     /** Pages waiting for a {@code redirty} retry are written now: fsync, sync and shutdown don't wait for backoffs. */
@@ -147,6 +155,8 @@ final class SyncJobs {
             return;
         }
         file.reportSize();
+        commits++;
+        committing.add(job);
         file.context.pipeToSelf(file.device.committer().commit(file.inode),
                 (ok, failure) -> new InodeActor.CommitDone(job, failure));
     }
@@ -154,6 +164,8 @@ final class SyncJobs {
     /** The metadata commit of fsync {@code job} ended, with {@code failure} if it failed. */
     void committed(SyncJob job, Throwable failure) {
         DurabilityTracker.flushed(flushTickets.remove(job), failure == null ? null : Errno.EIO);
+        commits--;
+        committing.remove(job);
         if (failure != null) {
             file.context.getLog().warn("Metadata commit of inode {} failed", file.inode, failure);
             fsyncFailed(job, "committing the file's metadata failed");
@@ -193,6 +205,39 @@ final class SyncJobs {
         DurabilityTracker.flushed(autoFlush, error);
         autoFlush = null;
         requestFlushForDurability();
+    }
+
+    /**
+     * The actor failed: every fsync waiting here fails with {@code error}, every sync ends (E6),
+     * and every write's durable future fails.
+     *
+     * @param passOrigins who asked for the passes the actor was running or had queued
+     */
+    void failAll(List<Object> passOrigins, Errno error, String why) {
+        List<SyncJob> jobs = new ArrayList<>(file.waits.drain());
+        jobs.addAll(fsyncFlushes.values());
+        jobs.addAll(committing);
+        fsyncFlushes.clear();
+        committing.clear();
+        for (Object origin : passOrigins) {
+            if (origin instanceof SyncJob job) {
+                jobs.add(job);
+            } else if (origin instanceof Flushing.WritePages chunk) {
+                chunk.replyTo().tell(new Flushing.ChunkWritten(file.inode, new dev.writebackd.mpage.WritePagesReply(
+                        0, chunk.request().nrToWrite(), 0, false, null)));
+            }
+        }
+        for (SyncJob job : jobs) {
+            if (job.isFsync()) {
+                job.fsyncReplyTo.tell(StatusReply.error(new ErrnoException(error, why)));
+            } else {
+                job.syncReplyTo.tell(Done.getInstance());
+            }
+        }
+        flushTickets.values().forEach(tickets -> DurabilityTracker.abandon(tickets, error, why));
+        flushTickets.clear();
+        abandonAutoFlush(error, why);
+        file.durability.failAll(error, why);
     }
 
     /** Fails the durable futures waiting for the automatic flush (the file is going away). */

@@ -56,6 +56,12 @@ final class ThrottledWriters {
         file.timers.startSingleTimer(new InodeActor.ThrottleWake(key), decision.delay()); // T6: late, never blocked
     }
 
+    /** Answers every throttled writer now (the actor failed; the loss shows in their durable futures). */
+    void releaseAll() {
+        throttled.values().forEach(writer -> writer.answer().run());
+        throttled.clear();
+    }
+
     /** The timer of writer {@code key} fired. */
     void wake(long key) {
         Throttled writer = throttled.remove(key);

@@ -70,6 +70,14 @@ final class WritebackWaits<W> {
         return false;
     }
 
+    /** Forgets every waiter and answers them, oldest first (the owner failed). */
+    List<W> drain() {
+        List<W> all = new ArrayList<>();
+        waiters.forEach(waiter -> all.add(waiter.who()));
+        waiters.clear();
+        return all;
+    }
+
     /** Write bios of the file in flight. */
     int inFlight() {
         return inFlight.size();

@@ -9,15 +9,17 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A test device in front of a {@link MemoryDevice} that can hold writes inside {@code submit}
- * until the test lets them go, so writeback stays in flight as long as a test needs. Reads and
- * flushes always pass. Thread-safe.
+ * A test device in front of a {@link MemoryDevice} that can hold writes, and on request reads,
+ * inside {@code submit} until the test lets them go, so writeback or reads stay in flight as long
+ * as a test needs. Flushes always pass. Thread-safe.
  */
 public final class HoldingDevice implements BlockDevice {
     private final MemoryDevice target;
     private final Semaphore gate = new Semaphore(0);
     private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicInteger readsWaiting = new AtomicInteger();
     private volatile boolean holding;
+    private volatile boolean holdingReads;
 
     /** A device in front of {@code target}, letting everything through until {@link #hold()}. */
     public HoldingDevice(MemoryDevice target) {
@@ -34,15 +36,26 @@ public final class HoldingDevice implements BlockDevice {
         holding = true;
     }
 
-    /** Lets every waiting write go, and later ones pass. */
+    /** From now on, reads wait inside the device. */
+    public void holdReads() {
+        holdingReads = true;
+    }
+
+    /** Lets every waiting write and read go, and later ones pass. */
     public void release() {
         holding = false;
+        holdingReads = false;
         gate.release(1 << 20);
     }
 
     /** Writes waiting inside the device now. */
     public int waiting() {
         return waiting.get();
+    }
+
+    /** Reads waiting inside the device now. */
+    public int readsWaiting() {
+        return readsWaiting.get();
     }
 
     @Override
@@ -58,15 +71,23 @@ public final class HoldingDevice implements BlockDevice {
     @Override
     public Errno submit(Bio bio) {
         if (holding && bio.op() == BioOp.WRITE) {
-            waiting.incrementAndGet();
-            try {
-                gate.acquire();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Errno.EIO;
-            } finally {
-                waiting.decrementAndGet();
-            }
+            return held(bio, waiting);
+        }
+        if (holdingReads && bio.op() == BioOp.READ) {
+            return held(bio, readsWaiting);
+        }
+        return target.submit(bio);
+    }
+
+    private Errno held(Bio bio, AtomicInteger counter) {
+        counter.incrementAndGet();
+        try {
+            gate.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Errno.EIO;
+        } finally {
+            counter.decrementAndGet();
         }
         return target.submit(bio);
     }

@@ -62,31 +62,50 @@ final class InodeFixture {
     final List<Integer> commits = new CopyOnWriteArrayList<>();
     /** Commits still to fail. */
     final AtomicInteger failCommits = new AtomicInteger();
+    /** Whether a commit throws inside the inode actor (an unexpected failure). */
+    final java.util.concurrent.atomic.AtomicBoolean crashCommits = new java.util.concurrent.atomic.AtomicBoolean();
     final TestProbe<CoordinatorCommand> coordinator;
     final ActorRef<BioDispatcher.Command> bios;
     final ActorRef<CompletionActor.Command> completions;
-    final ActorRef<InodeActor.Command> file;
+    final DeviceContext context;
+    ActorRef<InodeActor.Command> file;
     private ActorRef<WritePages> writer;
 
     InodeFixture(ActorTestKit testKit, ErrorPolicy errorPolicy) {
+        this(testKit, errorPolicy, 0);
+    }
+
+    /** A file whose device has a cache budget of {@code budgetPages} ({@code 0}: the whole pool). */
+    InodeFixture(ActorTestKit testKit, ErrorPolicy errorPolicy, long budgetPages) {
         this.testKit = testKit;
         this.coordinator = testKit.createTestProbe();
         this.bios = testKit.spawn(BioDispatcher.create(device, 4));
         this.completions = testKit.spawn(CompletionActor.create(bios, deviceErrseq, policy(errorPolicy)));
         MetadataCommitter committer = inode -> {
             commits.add(memory.requests().size());
+            if (crashCommits.get()) {
+                throw new IllegalStateException("injected failure");
+            }
             return failCommits.getAndUpdate(n -> Math.max(0, n - 1)) > 0
                     ? CompletableFuture.failedFuture(new IllegalStateException("commit refused"))
                     : CompletableFuture.completedFuture(null);
         };
-        DeviceContext context = new DeviceContext(pool, ledger, layout, null, deviceErrseq, committer, bios,
-                completions, coordinator.ref(), 32, 256);
+        this.context = new DeviceContext(pool, ledger, layout, null, deviceErrseq, committer, bios,
+                completions, coordinator.ref(), 32, 256, new EngineCounters(), null,
+                new CacheBudget(ledger, budgetPages > 0 ? budgetPages : pool.capacityPages(), 0, null));
         this.file = testKit.spawn(InodeActor.create(INODE, context));
     }
 
     static WritebackPolicy policy(ErrorPolicy errorPolicy) {
         return Settings.defaults().writeback().withErrorPolicy(errorPolicy)
                 .withRedirtyBackoffInitial(Duration.ofMillis(100)).withRetryLimit(2);
+    }
+
+    /** Stops the file's actor and starts a new one on the same layout: its cache starts empty. */
+    void restart() {
+        testKit.stop(file, WAIT);
+        file = testKit.spawn(InodeActor.create(INODE, context));
+        writer = null;
     }
 
     // ---- the protocol ----------------------------------------------------------------------------

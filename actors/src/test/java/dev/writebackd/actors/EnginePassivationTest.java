@@ -1,0 +1,76 @@
+package dev.writebackd.actors;
+
+import static dev.writebackd.actors.Engines.PAGE;
+import static dev.writebackd.actors.Engines.array;
+import static dev.writebackd.actors.Engines.bytes;
+import static dev.writebackd.actors.Engines.filled;
+import static dev.writebackd.actors.Engines.join;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.writebackd.block.MemoryDevice;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Idle files stop their actors and free their pages; the next open starts them again, transparently. */
+class EnginePassivationTest {
+    private final MemoryDevice memory = new MemoryDevice(PAGE, 64L << 20);
+    private Engine engine;
+
+    @AfterEach
+    void shutDown() {
+        Engines.stop(engine);
+    }
+
+    private void start() {
+        // No periodic writeback: a file dirtied and closed stays dirty until fsync'd.
+        engine = Engines.start(memory, "writebackd.page-cache.inode-idle-timeout = 200 ms\n"
+                + "writebackd.writeback.writeback-interval = 0");
+    }
+
+    @Test
+    @DisplayName("a closed clean file stops after the idle timeout and frees its pages; reopened, it reads the same bytes")
+    void idleFileStopsAndComesBack() {
+        start();
+        Handle file = join(engine.open("idle", true));
+        join(engine.write(file, 100, bytes(3 * PAGE, 7)));
+        join(engine.fsync(file));
+        join(engine.close(file));
+
+        await().until(() -> join(engine.stats()).activeFiles() == 0);
+        assertThat(join(engine.stats()).cachedPages()).isZero();
+
+        Handle again = join(engine.open("idle", false));
+        assertThat(join(engine.stats()).activeFiles()).isEqualTo(1);
+        byte[] expected = new byte[3 * PAGE + 100];
+        System.arraycopy(filled(3 * PAGE, 7), 0, expected, 100, 3 * PAGE);
+        assertThat(array(join(engine.read(again, 0, 4 * PAGE)))).isEqualTo(expected);
+    }
+
+    @Test
+    @DisplayName("a file with an open handle or dirty pages stays; once clean and closed it stops too")
+    void openOrDirtyFilesStay() {
+        start();
+        Handle open = join(engine.open("open", true));
+        join(engine.write(open, 0, bytes(PAGE, 1)));
+        join(engine.fsync(open));
+        Handle dirty = join(engine.open("dirty", true));
+        join(engine.write(dirty, 0, bytes(2 * PAGE, 2)));
+        join(engine.close(dirty));
+        Handle clean = join(engine.open("clean", true));
+        join(engine.close(clean));
+
+        await().until(() -> join(engine.stats()).activeFiles() == 2); // "clean" went
+        assertThat(join(engine.stats()).dirtyPages()).isEqualTo(2);
+
+        join(engine.sync());
+        await().until(() -> join(engine.stats()).activeFiles() == 1); // "dirty" went once written back
+        assertThat(array(join(engine.read(open, 0, PAGE)))).isEqualTo(filled(PAGE, 1));
+
+        Handle back = join(engine.open("dirty", false));
+        assertThat(array(join(engine.read(back, 0, 2 * PAGE)))).isEqualTo(filled(2 * PAGE, 2));
+        assertThat(join(engine.stats()).activeFiles()).isEqualTo(2);
+    }
+}
