@@ -721,13 +721,14 @@ public final class Engine {
      * The dirty thresholds, intervals and minimum chunk go to the writeback coordinator (the
      * thresholds apply at once, the rest from the next pass); the error policy and retry limit to
      * the completion actor, for the next failed write; the queue depth to the bio actor; the
+     * commit interval to the commit actor, whose next periodic round waits the new interval; the
      * default durability to the next write that names none. The stage completes once each of them
      * has taken the change.
      *
      * @return the new policy; fails with EINVAL, naming the key and changing nothing, for an
-     *     unknown key, an invalid value, a key that cannot change at run time yet
-     *     ({@code maxBioSegments}, {@code commitIntervalMs}: restart with the configuration
-     *     instead) or durability {@code journaled} on an engine without a data directory or with the {@code ext2} layout; ESHUTDOWN once shutdown has
+     *     unknown key, an invalid value, {@code maxBioSegments} (fixed while the engine runs:
+     *     restart with the configuration instead) or durability {@code journaled} on an engine
+     *     without a data directory or with the {@code ext2} layout; ESHUTDOWN once shutdown has
      *     begun
      */
     public CompletionStage<RuntimePolicy> changePolicy(Map<String, ?> changes) {
@@ -745,12 +746,10 @@ public final class Engine {
                 return CompletableFuture.failedFuture(new ErrnoException(Errno.EINVAL, e.getMessage()));
             }
             Set<String> changed = before.changedKeys(next);
-            for (String fixed : List.of("maxBioSegments", "commitIntervalMs")) {
-                if (changed.contains(fixed)) {
-                    return CompletableFuture.failedFuture(new ErrnoException(Errno.EINVAL, fixed + " = "
-                            + next.toMap().get(fixed) + " is invalid: " + fixed
-                            + " cannot change while the engine runs yet; set it in the configuration and restart"));
-                }
+            if (changed.contains("maxBioSegments")) {
+                return CompletableFuture.failedFuture(new ErrnoException(Errno.EINVAL, "maxBioSegments = "
+                        + next.toMap().get("maxBioSegments") + " is invalid: maxBioSegments"
+                        + " cannot change while the engine runs yet; set it in the configuration and restart"));
             }
             if (changed.contains("durability") && next.writeback().durability() == Durability.JOURNALED
                     && journaled == null) {
@@ -763,14 +762,18 @@ public final class Engine {
             if (changed.contains("queueDepth")) {
                 parts.bios().tell(new BioDispatcher.SetQueueDepth(next.queueDepth()));
             }
+            if (changed.contains("commitIntervalMs")) {
+                parts.commits().tell(new CommitActor.SetInterval(next.writeback().commitInterval()));
+            }
         }
         log.info("Policy changed: {}", changes);
         // each actor answers after the change it was told before
         CompletionStage<?> coordinator = ask(parts.coordinator(), WritebackCoordinator.GetStats::new);
         CompletionStage<?> completions = ask(parts.completions(), CompletionActor.GetStats::new);
         CompletionStage<?> bios = ask(parts.bios(), BioDispatcher.GetStats::new);
+        CompletionStage<?> commits = ask(parts.commits(), CommitActor.GetStats::new);
         return deliver(CompletableFuture.allOf(coordinator.toCompletableFuture(), completions.toCompletableFuture(),
-                bios.toCompletableFuture()).thenApply(ok -> next));
+                bios.toCompletableFuture(), commits.toCompletableFuture()).thenApply(ok -> next));
     }
 
     /**

@@ -113,6 +113,17 @@ public final class CommitActor extends AbstractBehavior<CommitActor.Command> {
      */
     public record Stats(long rounds, long periodicRounds, long filesCommitted, long failedRounds) {}
 
+    /** From now on, periodic rounds start every {@code interval} (a run-time policy change). */
+    public record SetInterval(Duration interval) implements Command {
+        /** Validates the message. */
+        public SetInterval {
+            requireNonNull(interval, "interval");
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("commit interval " + interval + " is not above 0");
+            }
+        }
+    }
+
     private enum Tick implements Command { INSTANCE }
 
     private record FlushDone(BioDispatcher.Completed completed) implements Command {}
@@ -121,6 +132,7 @@ public final class CommitActor extends AbstractBehavior<CommitActor.Command> {
 
     private static final String TICK_TIMER = "commit-interval";
 
+    private final TimerScheduler<Command> timers;
     private final SharedLayout layout;
     private final MetadataCommitter committer;
     private final ActorRef<BioDispatcher.Command> bios;
@@ -172,6 +184,7 @@ public final class CommitActor extends AbstractBehavior<CommitActor.Command> {
             MetadataCommitter committer, ActorRef<BioDispatcher.Command> bios, Errseq deviceErrseq,
             Duration commitInterval) {
         super(context);
+        this.timers = timers;
         this.layout = layout;
         this.committer = committer;
         this.bios = bios;
@@ -189,10 +202,18 @@ public final class CommitActor extends AbstractBehavior<CommitActor.Command> {
                 .onMessage(AwaitDurable.class, this::onAwaitDurable)
                 .onMessage(CommitAll.class, this::onCommitAll)
                 .onMessage(GetStats.class, this::onGetStats)
+                .onMessage(SetInterval.class, this::onSetInterval)
                 .onMessage(Tick.class, this::onTick)
                 .onMessage(FlushDone.class, this::onFlushDone)
                 .onMessage(CommitsDone.class, this::onCommitsDone)
                 .build();
+    }
+
+    private Behavior<Command> onSetInterval(SetInterval change) {
+        if (persistent) {
+            timers.startTimerWithFixedDelay(TICK_TIMER, Tick.INSTANCE, change.interval()); // replaces the old timer
+        }
+        return this;
     }
 
     private Behavior<Command> onAwaitDurable(AwaitDurable request) {

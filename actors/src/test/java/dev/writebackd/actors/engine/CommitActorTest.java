@@ -110,6 +110,35 @@ class CommitActorTest {
     }
 
     @Test
+    @DisplayName("a changed commit interval times the next periodic round (run-time policy)")
+    void changedIntervalTimesTheNextRound() {
+        ActorRef<CommitActor.Command> commits = start();
+        Duration longer = INTERVAL.multipliedBy(4);
+        commits.tell(new CommitActor.SetInterval(longer));
+        writeCompleted(1, 2);
+
+        manualTime.timePasses(INTERVAL.multipliedBy(2));
+        bios.expectNoMessage(NO_MESSAGE);
+        assertThat(events).as("the old interval no longer starts rounds").isEmpty();
+
+        manualTime.timePasses(longer.minus(INTERVAL.multipliedBy(2)));
+        answerFlush(null);
+        TestProbe<CommitActor.Stats> probe = testKit.createTestProbe();
+        probe.awaitAssert(() -> {
+            assertThat(events).containsExactly("flush", "commit 1");
+            return null;
+        });
+        assertThat(stats(commits).periodicRounds()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a commit interval that is not above zero is refused")
+    void nonPositiveIntervalRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new CommitActor.SetInterval(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not above 0");
+    }
+
+    @Test
     @DisplayName("nothing is flushed or committed while nothing changed")
     void idleIntervalsDoNothing() {
         ActorRef<CommitActor.Command> commits = start();
