@@ -9,6 +9,7 @@ import dev.writebackd.actors.engine.EngineGuardian;
 import dev.writebackd.actors.engine.InodeActor;
 import dev.writebackd.actors.engine.MetadataCommitter;
 import dev.writebackd.actors.engine.SharedLayout;
+import dev.writebackd.actors.engine.WritebackCoordinator;
 import dev.writebackd.actors.engine.WriteData;
 import dev.writebackd.actors.io.BioDispatcher;
 import dev.writebackd.actors.io.BioResult;
@@ -28,6 +29,8 @@ import dev.writebackd.block.DeviceHeader;
 import dev.writebackd.block.DeviceHeaderException;
 import dev.writebackd.config.Durability;
 import dev.writebackd.config.Layout;
+import dev.writebackd.config.RuntimePolicy;
+import dev.writebackd.config.SettingsException;
 import dev.writebackd.config.Settings;
 import dev.writebackd.error.Errno;
 import dev.writebackd.error.ErrnoException;
@@ -145,6 +148,8 @@ public final class Engine {
     private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
     private final AtomicLong nextHandle = new AtomicLong();
     private final AtomicReference<CompletableFuture<Void>> shutdown = new AtomicReference<>();
+    private final Object policyLock = new Object();
+    private volatile RuntimePolicy policy;
     private volatile boolean stopped;
 
     private Engine(ActorSystem<EngineGuardian.Command> system, EngineGuardian.Parts parts, Settings settings,
@@ -161,6 +166,7 @@ public final class Engine {
         this.counters = counters;
         this.deviceId = deviceId;
         this.maxFileBytes = layout.maxFileBytes();
+        this.policy = RuntimePolicy.of(settings);
         Config config = system.settings().config();
         this.askTimeout = config.getDuration(ASK_TIMEOUT);
         this.shutdownTimeout = config.getDuration(SHUTDOWN_TIMEOUT);
@@ -378,6 +384,34 @@ public final class Engine {
                 })));
     }
 
+    /** The largest file the device's layout can map, in bytes: a write or truncate beyond it fails with EFBIG. */
+    public long maxFileBytes() {
+        return maxFileBytes;
+    }
+
+    /**
+     * The open handle numbered {@code id} (see {@link Handle#id()}), for callers that name handles
+     * by number, such as the HTTP API; empty if no such handle is open.
+     */
+    public java.util.Optional<Handle> handle(long id) {
+        return stopped ? java.util.Optional.empty() : java.util.Optional.ofNullable(handles.get(id));
+    }
+
+    /**
+     * Every file by name, in name order, with its inode and its size now (cached writes included).
+     *
+     * @return the files; ESHUTDOWN once the engine has stopped
+     */
+    public CompletionStage<List<FileInfo>> files() {
+        if (stopped) {
+            return CompletableFuture.failedFuture(shutDown());
+        }
+        return deliver(this.<Namespace.Command, Namespace.Listing>ask(parts.namespace(), Namespace.List::new)
+                .thenApply(listing -> listing.entries().entrySet().stream()
+                        .map(entry -> new FileInfo(entry.getKey(), entry.getValue(), layout.size(entry.getValue())))
+                        .toList()));
+    }
+
     /** Closes {@code handle}; EBADF if it is not open. */
     public CompletionStage<Void> close(Handle handle) {
         ErrnoException invalid = checkHandle(handle);
@@ -425,7 +459,7 @@ public final class Engine {
 
     /** Writes {@code data}'s remaining bytes at {@code offset}, with the configured durability. */
     public CompletionStage<WriteResult> write(Handle handle, long offset, ByteBuffer data) {
-        return write(handle, offset, data, settings.writeback().durability());
+        return write(handle, offset, data, policy.writeback().durability());
     }
 
     /**
@@ -564,6 +598,69 @@ public final class Engine {
     /** The id of the engine's device, from its header. */
     public String deviceId() {
         return deviceId;
+    }
+
+    // ---- run-time policy -------------------------------------------------------------------------
+
+    /** The policy in force: the writeback policy and queue depth as started or last changed. */
+    public RuntimePolicy policy() {
+        return policy;
+    }
+
+    /**
+     * Changes the policy while the engine runs ({@link RuntimePolicy#with}: camelCase keys to values).
+     * The dirty thresholds, intervals and minimum chunk go to the writeback coordinator (the
+     * thresholds apply at once, the rest from the next pass); the error policy and retry limit to
+     * the completion actor, for the next failed write; the queue depth to the bio actor; the
+     * default durability to the next write that names none. The stage completes once each of them
+     * has taken the change.
+     *
+     * @return the new policy; fails with EINVAL, naming the key and changing nothing, for an
+     *     unknown key, an invalid value, a key that cannot change at run time yet
+     *     ({@code maxBioSegments}, {@code commitIntervalMs}: restart with the configuration
+     *     instead) or durability {@code journaled}, not available yet; ESHUTDOWN once shutdown has
+     *     begun
+     */
+    public CompletionStage<RuntimePolicy> changePolicy(Map<String, ?> changes) {
+        requireNonNull(changes, "changes");
+        ErrnoException refused = refusedWhileShuttingDown("policy change");
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        RuntimePolicy next;
+        synchronized (policyLock) { // one change at a time, told to the actors in the order they are made
+            RuntimePolicy before = policy;
+            try {
+                next = before.with(changes);
+            } catch (SettingsException e) {
+                return CompletableFuture.failedFuture(new ErrnoException(Errno.EINVAL, e.getMessage()));
+            }
+            Set<String> changed = before.changedKeys(next);
+            for (String fixed : List.of("maxBioSegments", "commitIntervalMs")) {
+                if (changed.contains(fixed)) {
+                    return CompletableFuture.failedFuture(new ErrnoException(Errno.EINVAL, fixed + " = "
+                            + next.toMap().get(fixed) + " is invalid: " + fixed
+                            + " cannot change while the engine runs yet; set it in the configuration and restart"));
+                }
+            }
+            if (changed.contains("durability") && next.writeback().durability() == Durability.JOURNALED) {
+                return CompletableFuture.failedFuture(new ErrnoException(Errno.EINVAL,
+                        "durability = \"journaled\" is invalid: journaled durability is not available yet"));
+            }
+            policy = next;
+            parts.coordinator().tell(new WritebackCoordinator.SetPolicy(next.writeback()));
+            parts.completions().tell(new CompletionActor.SetPolicy(next.writeback()));
+            if (changed.contains("queueDepth")) {
+                parts.bios().tell(new BioDispatcher.SetQueueDepth(next.queueDepth()));
+            }
+        }
+        log.info("Policy changed: {}", changes);
+        // each actor answers after the change it was told before
+        CompletionStage<?> coordinator = ask(parts.coordinator(), WritebackCoordinator.GetStats::new);
+        CompletionStage<?> completions = ask(parts.completions(), CompletionActor.GetStats::new);
+        CompletionStage<?> bios = ask(parts.bios(), BioDispatcher.GetStats::new);
+        return deliver(CompletableFuture.allOf(coordinator.toCompletableFuture(), completions.toCompletableFuture(),
+                bios.toCompletableFuture()).thenApply(ok -> next));
     }
 
     // ---- shutdown --------------------------------------------------------------------------------
