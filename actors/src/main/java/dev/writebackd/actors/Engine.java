@@ -582,24 +582,6 @@ public final class Engine {
                 states.size()))));
     }
 
-    /**
-     * The counters kept for observation since start (bio sizes, write errors by errno, throttle
-     * pauses, journal events); read at once, without asking the actors.
-     */
-    public EngineCounters.Snapshot counters() {
-        return counters.snapshot();
-    }
-
-    /** The current write-bandwidth estimate in bytes per second (the initial estimate until measured). */
-    public long bandwidthBytesPerSec() {
-        return ledger.bandwidthPagesPerSec() * settings.pageCache().pageSize();
-    }
-
-    /** The id of the engine's device, from its header. */
-    public String deviceId() {
-        return deviceId;
-    }
-
     // ---- run-time policy -------------------------------------------------------------------------
 
     /** The policy in force: the writeback policy and queue depth as started or last changed. */
@@ -661,6 +643,24 @@ public final class Engine {
         CompletionStage<?> bios = ask(parts.bios(), BioDispatcher.GetStats::new);
         return deliver(CompletableFuture.allOf(coordinator.toCompletableFuture(), completions.toCompletableFuture(),
                 bios.toCompletableFuture()).thenApply(ok -> next));
+    }
+
+    /**
+     * The counters kept for observation since start (bio sizes, write errors by errno, throttle
+     * pauses, journal events); read at once, without asking the actors.
+     */
+    public EngineCounters.Snapshot counters() {
+        return counters.snapshot();
+    }
+
+    /** The current write-bandwidth estimate in bytes per second (the initial estimate until measured). */
+    public long bandwidthBytesPerSec() {
+        return ledger.bandwidthPagesPerSec() * settings.pageCache().pageSize();
+    }
+
+    /** The id of the engine's device, from its header. */
+    public String deviceId() {
+        return deviceId;
     }
 
     // ---- shutdown --------------------------------------------------------------------------------
