@@ -13,6 +13,7 @@ import dev.writebackd.actors.engine.WritebackCoordinator;
 import dev.writebackd.actors.engine.WriteData;
 import dev.writebackd.actors.io.BioDispatcher;
 import dev.writebackd.actors.io.BioResult;
+import dev.writebackd.actors.persist.Ext2Startup;
 import dev.writebackd.actors.persist.FileNames;
 import dev.writebackd.actors.persist.FileRecord;
 import dev.writebackd.actors.persist.FileRecords;
@@ -37,6 +38,8 @@ import dev.writebackd.error.ErrnoException;
 import dev.writebackd.layout.BlockAllocator;
 import dev.writebackd.layout.BlockLayout;
 import dev.writebackd.layout.ConsistencyProblem;
+import dev.writebackd.layout.Ext2Commits;
+import dev.writebackd.layout.Ext2Mapper;
 import dev.writebackd.layout.Extent;
 import dev.writebackd.layout.ExtentMapper;
 import dev.writebackd.layout.MappingJournal;
@@ -116,7 +119,12 @@ import org.slf4j.LoggerFactory;
  * sync and shutdown — and restored, checked, at the next start on the same device (the data
  * directory records the device's id and refuses another device). A crash leaves every
  * fsync-acknowledged byte, and elsewhere old contents or holes, never another file's bytes. The
- * {@code ext2} layout, and a configuration without a data directory, keep file metadata in
+ * {@code ext2} layout with a data directory keeps its map blocks on the device, like ext2, and
+ * persists each file's inode — size and pointers — at fsync, sync and shutdown, after the data,
+ * the dirty map blocks and a device flush; the next start rebuilds the allocator from the map
+ * blocks the committed inodes reach, and checks it. Like ext2 it promises only fsync'd data after
+ * a crash: unsynced ranges may show stale blocks. Blocks freed by truncate or unlink are reused
+ * only after the file's commit. A configuration without a data directory keeps file metadata in
  * memory only: a restart forgets file contents while the names persist.
  *
  * <p>Not yet: {@code journaled} durability (answers ENOTSUP).
@@ -173,9 +181,10 @@ public final class Engine {
     }
 
     /**
-     * Starts an engine on {@code device}. With a data directory in {@code config} and the
-     * {@code extent} layout, file metadata is persisted in ordered mode and restored from the
-     * journal here, before the engine is returned; otherwise it is kept in memory.
+     * Starts an engine on {@code device}. With a data directory in {@code config}, file metadata is
+     * persisted — in ordered mode for the {@code extent} layout, as inodes over on-device map blocks
+     * for {@code ext2} — and restored from the journal and checked here, before the engine is
+     * returned; otherwise it is kept in memory.
      *
      * @param settings page cache, layout, writeback policy and readahead (the device's geometry is
      *     the device's own)
@@ -186,12 +195,13 @@ public final class Engine {
      * @throws ErrnoException if the device holds another layout or a damaged header, or (EINVAL)
      *     the data directory's journal belongs to another device
      * @throws IllegalStateException naming every problem when the restored file records disagree
-     *     (a block mapped twice, say): the engine refuses to start
+     *     (a block mapped twice, say), for {@code ext2} also with the map blocks they reach: the
+     *     engine refuses to start
      */
     public static Engine start(Settings settings, BlockDevice device, Config config) {
         requireNonNull(config, "config");
         requireNonNull(settings, "settings");
-        if (config.hasPath(PersistenceConfig.DATA_DIR) && settings.layout() == Layout.EXTENT) {
+        if (config.hasPath(PersistenceConfig.DATA_DIR)) {
             return launch(settings, device, config, null);
         }
         return launch(settings, device, config, MetadataCommitter::inMemory);
@@ -208,8 +218,8 @@ public final class Engine {
     }
 
     /**
-     * Starts an engine; {@code committer} is {@code null} for the persistent {@code extent} layout,
-     * whose file records are restored from the journal and checked before the engine answers.
+     * Starts an engine; {@code committer} is {@code null} for persistent metadata, whose file
+     * records are restored from the journal and checked before the engine answers.
      */
     private static Engine launch(Settings settings, BlockDevice device, Config config,
             Function<SharedLayout, MetadataCommitter> committer) {
@@ -230,14 +240,17 @@ public final class Engine {
         MetadataCache metadataCache = settings.layout() == Layout.EXT2 ? new MetadataCache(blockSize) : null;
         BlockLayout blockLayout = BlockLayout.create(layoutName, new BlockAllocator(device.sizeBytes() / blockSize),
                 blockSize, metadataCache);
-        MappingJournal journal = persistent ? new MappingJournal(blockLayout) : null;
-        SharedLayout layout = persistent ? new SharedLayout(blockLayout, journal) : new SharedLayout(blockLayout);
+        boolean ext2 = settings.layout() == Layout.EXT2;
+        MappingJournal journal = persistent && !ext2 ? new MappingJournal(blockLayout) : null;
+        SharedLayout layout = !persistent ? new SharedLayout(blockLayout)
+                : ext2 ? new SharedLayout(blockLayout, new Ext2Commits((Ext2Mapper) blockLayout))
+                : new SharedLayout(blockLayout, journal);
         PagePool pool = new PagePool(pageSize, settings.pageCache().cacheBudgetBytes());
         DirtyLedger ledger = new DirtyLedger();
         Errseq deviceErrseq = new Errseq();
-        AtomicReference<PersistentCommitter> persisted = new AtomicReference<>();
+        AtomicReference<MetadataCommitter> persisted = new AtomicReference<>();
         MetadataCommitter commits = persistent ? inode -> {
-            PersistentCommitter records = persisted.get();
+            MetadataCommitter records = persisted.get();
             return records != null ? records.commit(inode) : CompletableFuture.failedFuture(
                     new ErrnoException(Errno.EIO, "the file records are not restored yet"));
         } : committer.apply(layout);
@@ -253,8 +266,12 @@ public final class Engine {
         try {
             parts = AskPattern.<EngineGuardian.Command, EngineGuardian.Parts>ask(system, EngineGuardian.GetParts::new,
                     START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
-            if (persistent) {
-                persisted.set(restore(system, parts, deviceId, (ExtentMapper) blockLayout, journal, layout, counters));
+            if (persistent && ext2) {
+                Duration askTimeout = system.settings().config().getDuration(ASK_TIMEOUT);
+                persisted.set(Ext2Startup.restore(system, parts.namespace(), parts.bios(), deviceId, device,
+                        (Ext2Mapper) blockLayout, layout, askTimeout, START_TIMEOUT));
+            } else if (persistent) {
+                persisted.set(restore(system, parts, deviceId, (ExtentMapper) blockLayout, journal, layout, counters)::commit);
             }
         } catch (CompletionException e) {
             system.terminate();

@@ -34,6 +34,13 @@ public final class BlockAllocator {
         }
     }
 
+    /** Told of every {@link #free}; who freed the blocks is the listener's to know (per-file commits). */
+    @FunctionalInterface
+    public interface FreeListener {
+        /** Blocks {@code [start, start + count)} became pending free. */
+        void freed(long start, long count);
+    }
+
     private final long totalBlocks;
     private final long reservedBlocks;
     private final long[] used;
@@ -42,6 +49,7 @@ public final class BlockAllocator {
     private long usedCount;
     private long pendingCount;
     private long rover;
+    private FreeListener freeListener;
 
     /** An allocator for a device of {@code totalBlocks} blocks; block 0 is reserved. */
     public BlockAllocator(long totalBlocks) {
@@ -149,6 +157,14 @@ public final class BlockAllocator {
         checkAllocated(start, count);
         setRange(pending, start, count);
         pendingCount += count;
+        if (freeListener != null) {
+            freeListener.freed(start, count);
+        }
+    }
+
+    /** Tells {@code listener} (or nobody, when {@code null}) of every later {@link #free}. */
+    public void setFreeListener(FreeListener listener) {
+        this.freeListener = listener;
     }
 
     /**

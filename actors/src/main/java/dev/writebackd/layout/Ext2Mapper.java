@@ -349,6 +349,71 @@ public final class Ext2Mapper implements BlockLayout {
     }
 
     /**
+     * At start-up: file {@code inode}'s committed inode pointers. Nothing is allocated or read:
+     * the caller marks the blocks in the allocator and reads map blocks on demand
+     * ({@link Ext2Restore}).
+     *
+     * @throws IllegalStateException if the file is already known
+     */
+    public void restoreInode(long inode, InodePointers pointers) {
+        requireNonNull(pointers, "pointers");
+        if (pointers.direct().size() != Ext2Geometry.DIRECT_BLOCKS) {
+            throw new IllegalArgumentException(pointers.direct().size() + " direct pointers");
+        }
+        if (inodes.containsKey(inode)) {
+            throw new IllegalStateException("inode " + inode + " is already known");
+        }
+        Inode node = new Inode();
+        for (int i = 0; i < Ext2Geometry.DIRECT_BLOCKS; i++) {
+            node.slots[i] = pointers.direct().get(i);
+        }
+        node.slots[12] = pointers.singleIndirect();
+        node.slots[13] = pointers.doubleIndirect();
+        node.slots[14] = pointers.tripleIndirect();
+        if (!node.isEmpty()) {
+            node.lastPhysical = Arrays.stream(node.slots).max().orElse(0);
+            inodes.put(inode, node);
+        }
+    }
+
+    /**
+     * File {@code inode}'s map blocks that are cached, parents before children; the subtree of a
+     * block that is not cached is skipped (it was never read since the start, so nothing under it
+     * changed). What a commit must find clean on the device.
+     */
+    public List<Long> cachedMapBlocks(long inode) {
+        List<Long> blocks = new ArrayList<>();
+        Inode node = inodes.get(inode);
+        if (node == null) {
+            return blocks;
+        }
+        for (int height = 1; height <= 3; height++) {
+            long root = node.slots[Ext2Geometry.DIRECT_BLOCKS + height - 1];
+            if (root != 0) {
+                collectCached(root, height, blocks);
+            }
+        }
+        return blocks;
+    }
+
+    private void collectCached(long block, int height, List<Long> blocks) {
+        ByteBuffer buf = cache.lookup(block);
+        if (buf == null) {
+            return;
+        }
+        blocks.add(block);
+        if (height == 1) {
+            return;
+        }
+        for (int slot = 0; slot < p; slot++) {
+            long child = pointer(buf, slot);
+            if (child != 0) {
+                collectCached(child, height - 1, blocks);
+            }
+        }
+    }
+
+    /**
      * File {@code inode}'s mapped data blocks in logical order, adjacent runs merged.
      *
      * @throws MetadataNeededException if one of the file's map blocks is not cached

@@ -6,6 +6,7 @@ import dev.writebackd.error.Errno;
 import dev.writebackd.layout.BlockLayout;
 import dev.writebackd.layout.BlockMapper;
 import dev.writebackd.layout.ConsistencyProblem;
+import dev.writebackd.layout.Ext2Commits;
 import dev.writebackd.layout.Extent;
 import dev.writebackd.layout.MapResult;
 import dev.writebackd.layout.MappingJournal;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * One device's {@link BlockLayout} as its inode actors share it: every call runs under one lock.
@@ -34,11 +36,16 @@ import java.util.TreeSet;
  * flush submitted after {@link #takeWritten()} ({@link #flushed}), and each file's size
  * ({@link #sizeChanged}). Without a journal those calls only keep the sizes.
  *
+ * <p>With {@link Ext2Commits} (the persistent {@code ext2} layout) the mapping calls go through
+ * it, which keeps each file's frees until the file's commit; files that map new blocks, change
+ * size or are unlinked are remembered as touched, for the next sync to commit.
+ *
  * <p><b>Thread-safe.</b>
  */
 public final class SharedLayout implements BlockMapper {
     private final BlockLayout layout;
     private final MappingJournal journal;
+    private final Ext2Commits ext2Commits;
     private final BlockMapper mapper;
     private final Object lock = new Object();
     /** Blocks written and not yet known durable, in the order their writes completed; guarded by {@code lock}. */
@@ -57,13 +64,26 @@ public final class SharedLayout implements BlockMapper {
     public SharedLayout(BlockLayout layout) {
         this.layout = requireNonNull(layout, "layout");
         this.journal = null;
+        this.ext2Commits = null;
         this.mapper = layout;
+    }
+
+    /**
+     * Shares the persistent {@code ext2} layout through {@code commits}, which wraps it and keeps
+     * each file's frees until its commit; nobody else may call either directly.
+     */
+    public SharedLayout(BlockLayout layout, Ext2Commits commits) {
+        this.layout = requireNonNull(layout, "layout");
+        this.journal = null;
+        this.ext2Commits = requireNonNull(commits, "commits");
+        this.mapper = commits;
     }
 
     /** Shares {@code layout} through {@code journal}, which wraps it; nobody else may call either directly. */
     public SharedLayout(BlockLayout layout, MappingJournal journal) {
         this.layout = requireNonNull(layout, "layout");
         this.journal = requireNonNull(journal, "journal");
+        this.ext2Commits = null;
         this.mapper = journal;
     }
 
@@ -75,6 +95,9 @@ public final class SharedLayout implements BlockMapper {
     @Override
     public MapResult map(long inode, long logicalBlock, int maxBlocks, boolean create) {
         synchronized (lock) {
+            if (create && ext2Commits != null) {
+                touched.add(inode); // its inode may change: a sync commits it
+            }
             return mapper.map(inode, logicalBlock, maxBlocks, create);
         }
     }
@@ -117,6 +140,10 @@ public final class SharedLayout implements BlockMapper {
                 touched.add(inode);
                 return journal.deleteFile(inode);
             }
+            if (ext2Commits != null) {
+                touched.add(inode); // the record's delete goes with the next sync
+                return ext2Commits.deleteFile(inode);
+            }
             return layout.deleteFile(inode);
         }
     }
@@ -128,8 +155,8 @@ public final class SharedLayout implements BlockMapper {
      *     batch is committed
      */
     public long commitFrees() {
-        if (journal != null) {
-            throw new IllegalStateException("frees are committed through the mapping journal");
+        if (journal != null || ext2Commits != null) {
+            throw new IllegalStateException("frees are committed per file, with the file's metadata");
         }
         synchronized (lock) {
             return layout.allocator().commitFrees();
@@ -193,9 +220,13 @@ public final class SharedLayout implements BlockMapper {
     public void sizeChanged(long inode, long size) {
         synchronized (lock) {
             Long before = sizes.put(inode, size);
-            if (journal != null && (before == null || before != size)) {
-                touched.add(inode);
-                journal.sizeChanged(inode, size);
+            if (before == null || before != size) {
+                if (journal != null) {
+                    touched.add(inode);
+                    journal.sizeChanged(inode, size);
+                } else if (ext2Commits != null) {
+                    touched.add(inode);
+                }
             }
         }
     }
@@ -223,6 +254,21 @@ public final class SharedLayout implements BlockMapper {
             Set<Long> taken = Set.copyOf(touched);
             touched.clear();
             return taken;
+        }
+    }
+
+    /**
+     * Runs {@code action} on the persistent {@code ext2} layout's commit state under the lock: a
+     * commit's snapshot and its map-block writes are taken together, with no mapping in between.
+     *
+     * @throws IllegalStateException when the layout is not the persistent {@code ext2} one
+     */
+    public <T> T withExt2Commits(Function<Ext2Commits, T> action) {
+        if (ext2Commits == null) {
+            throw new IllegalStateException("not the persistent ext2 layout");
+        }
+        synchronized (lock) {
+            return action.apply(ext2Commits);
         }
     }
 

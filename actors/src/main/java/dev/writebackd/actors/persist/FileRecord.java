@@ -3,6 +3,8 @@ package dev.writebackd.actors.persist;
 import static java.util.Objects.requireNonNull;
 
 import dev.writebackd.error.Errno;
+import dev.writebackd.layout.Ext2Geometry;
+import dev.writebackd.layout.Ext2Mapper.InodePointers;
 import dev.writebackd.layout.Extent;
 import dev.writebackd.layout.MappingJournal.Batch;
 import java.util.List;
@@ -30,6 +32,11 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
  * physical block used twice, a freed block reused in the same commit, a negative size) is refused
  * with EINVAL and persists nothing. Unlink is {@link Delete}: {@link FileDeleted} frees
  * everything; a deleted record answers later commits with ESTALE.
+ *
+ * <p>A file of the {@code ext2} layout keeps its block map on the device, in map blocks reached from
+ * its inode; its record holds the inode: {@link CommitInode} persists the size and the inode
+ * pointers as one {@link InodeCommitted} (the whole inode each time, so a lost or repeated commit
+ * is harmless). A record holds either extents or inode pointers, never both.
  *
  * <p>Failures are answered as {@link StatusReply#error(Throwable)} with a {@link FileError}.
  * Back-pressure as in {@link Namespace}: callers keep at most
@@ -59,13 +66,30 @@ public final class FileRecord
         }
     }
 
+    /**
+     * Commit an {@code ext2} file's inode: its size and its pointers (12 direct, the roots of the
+     * single-, double- and triple-indirect trees). Answers the new size and the number of pointers
+     * in the inode.
+     */
+    public record CommitInode(long size, InodePointers pointers, ActorRef<StatusReply<Committed>> replyTo)
+            implements Command {
+        /** Checks the message. */
+        public CommitInode {
+            requireNonNull(pointers, "pointers");
+            requireNonNull(replyTo, "replyTo");
+        }
+    }
+
     /** Answer the committed state. */
     public record Get(ActorRef<State> replyTo) implements Command {}
 
     /** The file was unlinked: free every block it maps. Deleting a deleted record changes nothing. */
     public record Delete(ActorRef<StatusReply<Committed>> replyTo) implements Command {}
 
-    /** Answer to {@link Commit} and {@link Delete}: the committed size and number of mapped blocks. */
+    /**
+     * Answer to {@link Commit}, {@link CommitInode} and {@link Delete}: the committed size and
+     * number of mapped blocks (for an inode, the number of its non-zero pointers).
+     */
     public record Committed(long size, long blocks) implements CborSerializable {}
 
     /** What happened to the file's metadata. */
@@ -77,6 +101,9 @@ public final class FileRecord
      */
     public record MetadataCommitted(long size, List<Extent> mapped, List<Extent> freed) implements Event {}
 
+    /** An {@code ext2} file's inode was committed: its size became {@code size}, its pointers {@code pointers}. */
+    public record InodeCommitted(long size, InodePointers pointers) implements Event {}
+
     /** The file was deleted; {@code freed} is everything it mapped. */
     public record FileDeleted(List<Extent> freed) implements Event {}
 
@@ -86,15 +113,26 @@ public final class FileRecord
      * @param size the file size in bytes
      * @param extents the block map: sorted by logical block, touching runs merged, unmodifiable
      * @param deleted the file was unlinked; size and map are then empty
+     * @param inode an {@code ext2} file's inode pointers, {@code null} for a file of extents
      */
-    public record State(long size, List<Extent> extents, boolean deleted) implements CborSerializable {
+    public record State(long size, List<Extent> extents, boolean deleted, InodePointers inode)
+            implements CborSerializable {
         /** Copies the map. */
         public State {
             extents = List.copyOf(extents);
         }
 
+        /** A state without inode pointers: a file of the {@code extent} layout, or a new one. */
+        public State(long size, List<Extent> extents, boolean deleted) {
+            this(size, extents, deleted, null);
+        }
+
         static State empty() {
             return new State(0, List.of(), false);
+        }
+
+        State inodeCommitted(InodeCommitted event) {
+            return new State(event.size(), List.of(), false, event.pointers());
         }
 
         /** The number of blocks mapped. */
@@ -156,6 +194,7 @@ public final class FileRecord
         return newCommandHandlerWithReplyBuilder()
                 .forAnyState()
                 .onCommand(Commit.class, this::onCommit)
+                .onCommand(CommitInode.class, this::onCommitInode)
                 .onCommand(Get.class, this::onGet)
                 .onCommand(Delete.class, this::onDelete)
                 .build();
@@ -168,6 +207,9 @@ public final class FileRecord
         if (command.size() < 0) {
             return refuse(command, "negative size " + command.size());
         }
+        if (state.inode() != null) {
+            return refuse(command, "the record holds inode pointers, not extents");
+        }
         if (command.mapped().isEmpty() && command.freed().isEmpty() && command.size() == state.size()) {
             return Effect().reply(command.replyTo(), StatusReply.success(committed(state)));
         }
@@ -179,6 +221,38 @@ public final class FileRecord
             return refuse(command, e.getMessage());
         }
         return Effect().persist(event).thenReply(command.replyTo(), after -> StatusReply.success(committed(after)));
+    }
+
+    private ReplyEffect<Event, State> onCommitInode(State state, CommitInode command) {
+        if (state.deleted()) {
+            return Effect().reply(command.replyTo(), StatusReply.error(new FileError(Errno.ESTALE, "the file was deleted")));
+        }
+        String invalid = invalidInode(state, command);
+        if (invalid != null) {
+            return Effect().reply(command.replyTo(),
+                    StatusReply.error(new FileError(Errno.EINVAL, "commit refused: " + invalid)));
+        }
+        if (command.size() == state.size() && command.pointers().equals(state.inode())) {
+            return Effect().reply(command.replyTo(), StatusReply.success(committed(state)));
+        }
+        return Effect().persist(new InodeCommitted(command.size(), command.pointers()))
+                .thenReply(command.replyTo(), after -> StatusReply.success(committed(after)));
+    }
+
+    private static String invalidInode(State state, CommitInode command) {
+        if (command.size() < 0) {
+            return "negative size " + command.size();
+        }
+        if (!state.extents().isEmpty()) {
+            return "the record maps extents, not inode pointers";
+        }
+        InodePointers pointers = command.pointers();
+        if (pointers.direct().size() != Ext2Geometry.DIRECT_BLOCKS) {
+            return pointers.direct().size() + " direct pointers, not " + Ext2Geometry.DIRECT_BLOCKS;
+        }
+        boolean negative = pointers.direct().stream().anyMatch(p -> p == null || p < 0)
+                || pointers.singleIndirect() < 0 || pointers.doubleIndirect() < 0 || pointers.tripleIndirect() < 0;
+        return negative ? "a negative or missing pointer in " + pointers : null;
     }
 
     private ReplyEffect<Event, State> onGet(State state, Get command) {
@@ -198,6 +272,7 @@ public final class FileRecord
         return newEventHandlerBuilder()
                 .forAnyState()
                 .onEvent(MetadataCommitted.class, State::committed)
+                .onEvent(InodeCommitted.class, State::inodeCommitted)
                 .onEvent(FileDeleted.class, State::unlinked)
                 .build();
     }
@@ -207,6 +282,12 @@ public final class FileRecord
     }
 
     private static Committed committed(State state) {
+        if (state.inode() != null) {
+            InodePointers p = state.inode();
+            long pointers = p.direct().stream().filter(b -> b != 0).count() + (p.singleIndirect() != 0 ? 1 : 0)
+                    + (p.doubleIndirect() != 0 ? 1 : 0) + (p.tripleIndirect() != 0 ? 1 : 0);
+            return new Committed(state.size(), pointers);
+        }
         return new Committed(state.size(), state.blocks());
     }
 }
