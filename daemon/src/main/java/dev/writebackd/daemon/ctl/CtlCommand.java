@@ -27,11 +27,7 @@ import picocli.CommandLine.TypeConversionException;
         subcommands = {FileCommands.Files.class, FileCommands.Write.class, FileCommands.Read.class,
                 FileCommands.Fsync.class, SyncCommand.class, StatsCommand.class, WatchCommand.class,
                 PolicyCommand.class, FaultsCommand.class},
-        footerHeading = "%nExit codes:%n",
-        footer = {"  0  ok",
-                "  1  the daemon answered an error (printed as `errno: message` on stderr)",
-                "  2  usage error (unknown command or option, bad value)",
-                "  3  no daemon answers at the URL (not running, wrong port or host)"})
+        footer = CtlCommand.EXIT_CODES)
 public final class CtlCommand implements Callable<Integer> {
     /** Success. */
     public static final int EXIT_OK = 0;
@@ -41,6 +37,13 @@ public final class CtlCommand implements Callable<Integer> {
     public static final int EXIT_USAGE = 2;
     /** No daemon answers at the URL. */
     public static final int EXIT_UNREACHABLE = 3;
+
+    /** The help footer of every {@code ctl} command: the exit codes. */
+    static final String EXIT_CODES = "%nExit codes:%n"
+            + "  0  ok%n"
+            + "  1  the daemon answered an error (printed as `errno: message` on stderr)%n"
+            + "  2  usage error (unknown command or option, bad value)%n"
+            + "  3  no daemon answers at the URL (not running, wrong port or host)";
 
     /** The URL used when {@code --url} is not given. */
     public static final String DEFAULT_URL = "http://127.0.0.1:7878";

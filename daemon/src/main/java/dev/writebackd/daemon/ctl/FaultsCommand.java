@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code ctl faults …}: the fault rules below the cache ({@code /v1/faults}). */
-@Command(name = "faults", mixinStandardHelpOptions = true,
+@Command(footer = CtlCommand.EXIT_CODES, name = "faults", mixinStandardHelpOptions = true,
         synopsisSubcommandLabel = "(list | add | rm | clear | release | power-cut)",
         description = "List, add and remove fault rules; release stalled bios; cut the power.",
         subcommands = {FaultsCommand.ListRules.class, FaultsCommand.Add.class, FaultsCommand.Remove.class,
@@ -29,7 +29,7 @@ final class FaultsCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** {@code ctl faults list}: {@code GET /v1/faults}. */
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Show the fault rules.")
+    @Command(footer = CtlCommand.EXIT_CODES, name = "list", mixinStandardHelpOptions = true, description = "Show the fault rules.")
     static final class ListRules extends DaemonCommand {
         @Override
         int run(Context context) {
@@ -39,7 +39,7 @@ final class FaultsCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** {@code ctl faults add JSON}: {@code POST /v1/faults}. */
-    @Command(name = "add", mixinStandardHelpOptions = true,
+    @Command(footer = CtlCommand.EXIT_CODES, name = "add", mixinStandardHelpOptions = true,
             description = {"Add a fault rule, given as JSON; prints its id.",
                     "Example: ctl faults add '{\"op\": \"write\", \"errno\": \"EIO\", \"every\": 10}'"})
     static final class Add extends DaemonCommand {
@@ -66,7 +66,7 @@ final class FaultsCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** {@code ctl faults rm ID}: {@code DELETE /v1/faults/ID}. */
-    @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove fault rule ID.")
+    @Command(footer = CtlCommand.EXIT_CODES, name = "rm", mixinStandardHelpOptions = true, description = "Remove fault rule ID.")
     static final class Remove extends DaemonCommand {
         @Parameters(index = "0", paramLabel = "ID", description = "The rule's id.")
         String id;
@@ -80,7 +80,7 @@ final class FaultsCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** {@code ctl faults clear}: {@code DELETE /v1/faults}. */
-    @Command(name = "clear", mixinStandardHelpOptions = true, description = "Remove every fault rule.")
+    @Command(footer = CtlCommand.EXIT_CODES, name = "clear", mixinStandardHelpOptions = true, description = "Remove every fault rule.")
     static final class Clear extends DaemonCommand {
         @Override
         int run(Context context) {
@@ -91,7 +91,7 @@ final class FaultsCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** {@code ctl faults release}: {@code POST /v1/faults/release}. */
-    @Command(name = "release", mixinStandardHelpOptions = true, description = "Let stalled bios go.")
+    @Command(footer = CtlCommand.EXIT_CODES, name = "release", mixinStandardHelpOptions = true, description = "Let stalled bios go.")
     static final class Release extends DaemonCommand {
         @Override
         int run(Context context) {
@@ -102,7 +102,7 @@ final class FaultsCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** {@code ctl faults power-cut}: {@code POST /v1/faults/power-cut}. */
-    @Command(name = "power-cut", mixinStandardHelpOptions = true,
+    @Command(footer = CtlCommand.EXIT_CODES, name = "power-cut", mixinStandardHelpOptions = true,
             description = "Drop the device's volatile write cache and restart from what the device holds.")
     static final class PowerCut extends DaemonCommand {
         @Override

@@ -20,7 +20,7 @@ final class FileCommands {
     private FileCommands() {}
 
     /** {@code ctl files}: {@code GET /v1/files}, as a table. */
-    @Command(name = "files", mixinStandardHelpOptions = true, description = "List the files: name, size in bytes, inode.")
+    @Command(footer = CtlCommand.EXIT_CODES, name = "files", mixinStandardHelpOptions = true, description = "List the files: name, size in bytes, inode.")
     static final class Files extends DaemonCommand {
         @Override
         int run(Context context) {
@@ -56,7 +56,7 @@ final class FileCommands {
     }
 
     /** {@code ctl write NAME}: standard input streamed to {@code PUT /v1/files/NAME}. */
-    @Command(name = "write", mixinStandardHelpOptions = true,
+    @Command(footer = CtlCommand.EXIT_CODES, name = "write", mixinStandardHelpOptions = true,
             description = {"Write standard input into file NAME (created if missing), streamed as it is read.",
                     "Example: ctl write log --offset 4096 < chunk.bin"})
     static final class Write extends DaemonCommand {
@@ -84,7 +84,7 @@ final class FileCommands {
     }
 
     /** {@code ctl read NAME}: {@code GET /v1/files/NAME} to standard output, as raw bytes. */
-    @Command(name = "read", mixinStandardHelpOptions = true,
+    @Command(footer = CtlCommand.EXIT_CODES, name = "read", mixinStandardHelpOptions = true,
             description = {"Copy bytes of file NAME to standard output (short at the end of the file).",
                     "Example: ctl read log --offset 0 --length 4096 > chunk.bin"})
     static final class Read extends DaemonCommand {
@@ -108,7 +108,7 @@ final class FileCommands {
     }
 
     /** {@code ctl fsync NAME}: {@code POST /v1/files/NAME/fsync}. */
-    @Command(name = "fsync", mixinStandardHelpOptions = true,
+    @Command(footer = CtlCommand.EXIT_CODES, name = "fsync", mixinStandardHelpOptions = true,
             description = "Make file NAME durable: write back its dirty pages, flush, commit; report a write error.")
     static final class Fsync extends DaemonCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "The file.")

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code ctl policy get|set}: the writeback policy at run time ({@code /v1/policy}). */
-@Command(name = "policy", mixinStandardHelpOptions = true, synopsisSubcommandLabel = "(get | set)",
+@Command(footer = CtlCommand.EXIT_CODES, name = "policy", mixinStandardHelpOptions = true, synopsisSubcommandLabel = "(get | set)",
         description = "Show or change the writeback policy at run time.",
         subcommands = {PolicyCommand.Get.class, PolicyCommand.Set.class})
 final class PolicyCommand implements java.util.concurrent.Callable<Integer> {
@@ -25,7 +25,7 @@ final class PolicyCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** {@code ctl policy get}: {@code GET /v1/policy}. */
-    @Command(name = "get", mixinStandardHelpOptions = true, description = "Show the writeback policy now.")
+    @Command(footer = CtlCommand.EXIT_CODES, name = "get", mixinStandardHelpOptions = true, description = "Show the writeback policy now.")
     static final class Get extends DaemonCommand {
         @Override
         int run(Context context) {
@@ -35,11 +35,11 @@ final class PolicyCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** {@code ctl policy set KEY=VALUE…}: one {@code PATCH /v1/policy} with all the settings. */
-    @Command(name = "set", mixinStandardHelpOptions = true,
+    @Command(footer = CtlCommand.EXIT_CODES, name = "set", mixinStandardHelpOptions = true,
             description = {"Change policy keys at run time, all in one request (all or nothing).",
-                    "Keys: dirtyBackgroundRatio, dirtyBackgroundBytes, dirtyRatio, dirtyBytes, dirtyExpireMs,",
-                    "writebackIntervalMs, errorPolicy, retryLimit, durability, maxBioSegments, queueDepth,",
-                    "minChunkBytes, commitIntervalMs.",
+                    "Keys: dirtyBackgroundRatio, dirtyBackgroundBytes, dirtyRatio, dirtyBytes, dirtyExpireMs, "
+                            + "writebackIntervalMs, errorPolicy, retryLimit, durability, maxBioSegments, queueDepth, "
+                            + "minChunkBytes, commitIntervalMs.",
                     "Example: ctl policy set dirtyRatio=30 errorPolicy=redirty"})
     static final class Set extends DaemonCommand {
         @Parameters(arity = "1..*", paramLabel = "KEY=VALUE", converter = SettingConverter.class,

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 
 /** {@code ctl stats}: {@code GET /v1/stats} as an aligned table. */
-@Command(name = "stats", mixinStandardHelpOptions = true,
+@Command(footer = CtlCommand.EXIT_CODES, name = "stats", mixinStandardHelpOptions = true,
         description = "Show the daemon's counters: dirty and writeback pages, thresholds, bios, errors, throttling.")
 final class StatsCommand extends DaemonCommand {
     @Override

@@ -3,7 +3,7 @@ package dev.writebackd.daemon.ctl;
 import picocli.CommandLine.Command;
 
 /** {@code ctl sync}: {@code POST /v1/sync}. */
-@Command(name = "sync", mixinStandardHelpOptions = true,
+@Command(footer = CtlCommand.EXIT_CODES, name = "sync", mixinStandardHelpOptions = true,
         description = "Write back every dirty page of every file, flush the device and commit (never fails, like sync(2)).")
 final class SyncCommand extends DaemonCommand {
     @Override

@@ -55,11 +55,6 @@ final class Table {
         return this;
     }
 
-    /** Whether the table has no rows. */
-    boolean isEmpty() {
-        return rows.isEmpty();
-    }
-
     /** The table as lines, each ending with a line feed. */
     String render() {
         boolean headed = headers.stream().anyMatch(h -> h != null);

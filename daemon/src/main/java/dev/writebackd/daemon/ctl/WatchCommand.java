@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
  * write bandwidth, redrawn in the terminal every interval until Ctrl-C (or {@code --count} frames).
  * Each frame reads {@code GET /v1/stats} and the bandwidth estimate from {@code GET /metrics}.
  */
-@Command(name = "watch", mixinStandardHelpOptions = true,
+@Command(footer = CtlCommand.EXIT_CODES, name = "watch", mixinStandardHelpOptions = true,
         description = {"Live view of dirty / writeback pages, thresholds and bandwidth, redrawn every interval.",
                 "Stop with Ctrl-C."})
 final class WatchCommand extends DaemonCommand {

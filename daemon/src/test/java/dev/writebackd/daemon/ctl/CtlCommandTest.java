@@ -292,7 +292,7 @@ class CtlCommandTest {
     }
 
     @Test
-    void everyCommandHasHelpThatExitsZero() {
+    void everyCommandHasHelpThatExitsZeroAndNamesTheExitCodes() {
         List<CommandLine> commands = new ArrayList<>();
         collect(new CommandLine(new CtlCommand()), commands);
         assertThat(commands).extracting(CommandLine::getCommandName).contains("files", "write", "read", "fsync",
@@ -306,7 +306,8 @@ class CtlCommandTest {
             path.add("--help");
             Ctl.Run run = Ctl.run(path.toArray(String[]::new));
             assertThat(run.exit()).as(String.join(" ", path)).isZero();
-            assertThat(run.stdout()).as(String.join(" ", path)).startsWith("Usage: ctl");
+            assertThat(run.stdout()).as(String.join(" ", path)).startsWith("Usage: ctl")
+                    .contains("Exit codes:", "3  no daemon answers at the URL");
         }
         assertThat(daemon.requests()).isEmpty();
     }
