@@ -10,8 +10,10 @@ import java.util.List;
 
 /**
  * Samples memory every 20 ms on a daemon thread: JVM heap in use + direct buffers in use + the
- * host page cache ({@code Cached} in {@code /proc/meminfo}), and keeps the largest growth over the
- * value at {@link #start}. The host figure is machine-wide, so other processes' file I/O adds noise.
+ * host's dirty and under-writeback page cache ({@code Dirty + Writeback} in {@code /proc/meminfo},
+ * which holds the kernel path's unsynced data), and keeps the largest growth over the value at
+ * {@link #start}. The host figure is machine-wide, so other processes' writes add noise; the whole
+ * page cache ({@code Cached}) is not used, as other processes' file churn swamps it.
  */
 final class MemorySampler implements AutoCloseable {
     private static final Path MEMINFO = Path.of("/proc/meminfo");
@@ -53,20 +55,21 @@ final class MemorySampler implements AutoCloseable {
                 bytes += pool.getMemoryUsed();
             }
         }
-        return bytes + hostCached();
+        return bytes + hostDirty();
     }
 
-    private static long hostCached() {
+    private static long hostDirty() {
+        long kib = 0;
         try {
             for (String line : Files.readAllLines(MEMINFO)) {
-                if (line.startsWith("Cached:")) {
-                    return Long.parseLong(line.substring(7).trim().split("\\s+")[0]) * 1024;
+                if (line.startsWith("Dirty:") || line.startsWith("Writeback:")) {
+                    kib += Long.parseLong(line.substring(line.indexOf(':') + 1).trim().split("\\s+")[0]);
                 }
             }
         } catch (IOException | RuntimeException e) {
             return 0;
         }
-        return 0;
+        return kib * 1024;
     }
 
     /** Stops sampling; the peak growth in bytes. */

@@ -17,7 +17,8 @@ package dev.writebackd.daemon.bench;
  * @param fsyncs fsync calls timed
  * @param fsyncP50Millis median fsync latency
  * @param fsyncP99Millis 99th percentile fsync latency
- * @param peakMemoryBytes the largest growth, over the run, of JVM heap + direct memory + host page cache
+ * @param peakMemoryBytes the largest growth, over the run, of JVM heap + direct memory + the host's
+ *     dirty and writeback pages
  */
 public record SystemResult(String system, double seconds, double writeSeconds, double syncSeconds, long bytesWritten,
         long bytesRead, long writeBios, double meanBioPages, long minBios, String biosSource, int fsyncs,
