@@ -30,6 +30,39 @@ final class MemorySampler implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
+    /**
+     * Collects garbage and waits (up to 3 s) until the direct memory in use stops falling: buffers
+     * of a system just closed (writebackd's pool slabs) are freed by their cleaners after a GC,
+     * and counting them in the baseline would hide the next system's growth.
+     */
+    static void settle() {
+        long previous = Long.MAX_VALUE;
+        for (int i = 0; i < 30; i++) {
+            System.gc();
+            long direct = direct(ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class));
+            if (direct >= previous) {
+                return;
+            }
+            previous = direct;
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static long direct(List<BufferPoolMXBean> pools) {
+        long bytes = 0;
+        for (BufferPoolMXBean pool : pools) {
+            if ("direct".equals(pool.getName())) {
+                bytes += pool.getMemoryUsed();
+            }
+        }
+        return bytes;
+    }
+
     /** Starts sampling now. */
     static MemorySampler start() {
         MemorySampler sampler = new MemorySampler();
@@ -49,13 +82,7 @@ final class MemorySampler implements AutoCloseable {
     }
 
     private long sample() {
-        long bytes = memory.getHeapMemoryUsage().getUsed();
-        for (BufferPoolMXBean pool : pools) {
-            if ("direct".equals(pool.getName())) {
-                bytes += pool.getMemoryUsed();
-            }
-        }
-        return bytes + hostDirty();
+        return memory.getHeapMemoryUsage().getUsed() + direct(pools) + hostDirty();
     }
 
     private static long hostDirty() {

@@ -41,7 +41,7 @@ public final class RawCeiling {
         chunk.flip();
         long chunks = (bytes + CHUNK - 1) / CHUNK;
         DeviceCounters before = disk == null ? null : disk.read();
-        System.gc();
+        MemorySampler.settle();
         MemorySampler memory = MemorySampler.start();
         long start;
         long written;

@@ -80,7 +80,7 @@ public final class WorkloadRunner {
         bytesRead.reset();
         DeviceCounters own = target.counters();
         DeviceCounters host = disk == null ? null : disk.read();
-        System.gc();
+        MemorySampler.settle();
         MemorySampler memory = MemorySampler.start();
         long start = System.nanoTime();
         latencies.addAll(measuredPhase(target));
