@@ -112,6 +112,11 @@ public record BenchReport(BenchOptions options, List<String> setup, List<String>
         }
         out.append("  bios: writebackd counts its own device requests; the others "
                 + sourceOf("kernel") + "\n");
+        if (!runs.getOrDefault("writebackd", List.of()).isEmpty()) {
+            out.append(String.format(Locale.ROOT, "  writebackd's device was busy %.3f s of its %.3f s (I/O time"
+                    + " summed over I/O threads)%n", spread("writebackd", SystemResult::deviceSeconds).median(),
+                    spread("writebackd", SystemResult::seconds).median()));
+        }
         Spread k = overKernel();
         Spread r = overRaw();
         Spread t = overRawTotal();
@@ -165,6 +170,7 @@ public record BenchReport(BenchOptions options, List<String> setup, List<String>
             field(s, "fsyncP50Ms", spread(system, SystemResult::fsyncP50Millis));
             field(s, "fsyncP99Ms", spread(system, SystemResult::fsyncP99Millis));
             field(s, "peakMemoryBytes", spread(system, SystemResult::peakMemoryBytes));
+            field(s, "deviceSeconds", spread(system, SystemResult::deviceSeconds));
             s.append(", \"fsyncs\": ").append(results.get(0).fsyncs());
             s.append(", \"biosSource\": ").append(quote(results.get(0).biosSource()));
             s.append(", \"bytesWritten\": ").append(results.get(0).bytesWritten());

@@ -8,13 +8,17 @@ import dev.writebackd.block.BlockDevice;
 import dev.writebackd.error.Errno;
 import java.util.concurrent.atomic.LongAdder;
 
-/** A block device that counts the bios the engine submits to the device it wraps. Thread-safe. */
+/**
+ * A block device that counts the bios the engine submits to the device it wraps, and the time spent
+ * performing them. Thread-safe.
+ */
 public final class CountingDevice implements BlockDevice {
     private final BlockDevice device;
     private final LongAdder writeBios = new LongAdder();
     private final LongAdder writeBytes = new LongAdder();
     private final LongAdder flushes = new LongAdder();
     private final LongAdder readBios = new LongAdder();
+    private final LongAdder busyNanos = new LongAdder();
 
     /** Wraps {@code device}. */
     public CountingDevice(BlockDevice device) {
@@ -41,12 +45,17 @@ public final class CountingDevice implements BlockDevice {
         } else {
             readBios.increment();
         }
-        return device.submit(bio);
+        long start = System.nanoTime();
+        try {
+            return device.submit(bio);
+        } finally {
+            busyNanos.add(System.nanoTime() - start);
+        }
     }
 
     /** The counts so far. */
     public DeviceCounters counters() {
-        return new DeviceCounters(writeBios.sum(), writeBytes.sum(), flushes.sum(), readBios.sum());
+        return new DeviceCounters(writeBios.sum(), writeBytes.sum(), flushes.sum(), readBios.sum(), busyNanos.sum());
     }
 
     @Override

@@ -40,7 +40,7 @@ final class DiskStats {
             long sectors = Long.parseLong(f[6]);
             long reads = Long.parseLong(f[0]);
             long flushes = f.length > 14 ? Long.parseLong(f[14]) : 0;
-            return new DeviceCounters(writes, sectors * 512, flushes, reads);
+            return new DeviceCounters(writes, sectors * 512, flushes, reads, 0);
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -76,6 +76,6 @@ public final class RawCeiling {
         }
         double sync = (end - written) / 1e9;
         return new SystemResult("raw O_DIRECT", (end - start) / 1e9, (written - start) / 1e9, sync, chunks * CHUNK, 0,
-                bios, mean, chunks, source, 1, sync * 1e3, sync * 1e3, peak);
+                bios, mean, chunks, source, 1, sync * 1e3, sync * 1e3, -1, peak);
     }
 }

@@ -17,12 +17,14 @@ package dev.writebackd.daemon.bench;
  * @param fsyncs fsync calls timed
  * @param fsyncP50Millis median fsync latency
  * @param fsyncP99Millis 99th percentile fsync latency
+ * @param deviceSeconds time writebackd's device spent performing bios in the measured phase and the
+ *     final fsyncs, summed over I/O threads; -1 for the other systems
  * @param peakMemoryBytes the largest growth, over the run, of JVM heap + direct memory + the host's
  *     dirty and writeback pages
  */
 public record SystemResult(String system, double seconds, double writeSeconds, double syncSeconds, long bytesWritten,
         long bytesRead, long writeBios, double meanBioPages, long minBios, String biosSource, int fsyncs,
-        double fsyncP50Millis, double fsyncP99Millis, long peakMemoryBytes) {
+        double fsyncP50Millis, double fsyncP99Millis, double deviceSeconds, long peakMemoryBytes) {
 
     /** Bytes moved (written and read) per second over {@link #seconds}, in MB/s (10^6). */
     public double mbPerSec() {

@@ -96,12 +96,14 @@ public final class WorkloadRunner {
         long bios = -1;
         double mean = 0;
         String source = "unknown";
+        double deviceSeconds = -1;
         DeviceCounters ownAfter = target.counters();
         if (own != null && ownAfter != null) {
             DeviceCounters d = ownAfter.minus(own);
             bios = d.writeBios();
             mean = d.meanWritePages();
             source = "engine";
+            deviceSeconds = d.busyNanos() / 1e9;
         } else if (host != null) {
             DeviceCounters after = disk.read();
             if (after != null) {
@@ -113,7 +115,7 @@ public final class WorkloadRunner {
         }
         return new SystemResult(target.name(), (end - start) / 1e9, (written - start) / 1e9, (end - written) / 1e9,
                 bytesWritten.sum(), bytesRead.sum(), bios, mean, minBios.sum(), source, latencies.count(),
-                latencies.percentileMillis(50), latencies.percentileMillis(99), peak);
+                latencies.percentileMillis(50), latencies.percentileMillis(99), deviceSeconds, peak);
     }
 
     /** The measured threads (and the latency loop); their fsync latencies. */

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class BenchReportTest {
     private static SystemResult result(String system, double seconds, double syncSeconds, long bios) {
         return new SystemResult(system, seconds, seconds - syncSeconds, syncSeconds, 1L << 30, 0, bios, 256, 4096,
-                "engine", 64, 1.5, 9.5, 1L << 20);
+                "engine", 64, 1.5, 9.5, 0.25, 1L << 20);
     }
 
     private static BenchReport report() {

@@ -81,6 +81,7 @@ class WorkloadRunnerTest {
         assertThat(r.biosSource()).isEqualTo("engine");
         assertThat(r.writeBios()).as("bios are counted at the device").isPositive();
         assertThat(r.meanBioPages()).isPositive();
+        assertThat(r.deviceSeconds()).as("time inside the device").isPositive();
         if (workload == Workload.MIXED) {
             assertThat(outcome.cold()).contains("restarted");
         }
