@@ -23,7 +23,7 @@ public final class BenchMain {
      * per write. Giving the common pool a parallelism of 2 there keeps those stages on pooled
      * threads. Must run before anything uses the common pool; a value set with -D is kept.
      */
-    static void ensureAsyncPool() {
+    public static void ensureAsyncPool() {
         String key = "java.util.concurrent.ForkJoinPool.common.parallelism";
         if (System.getProperty(key) == null && Runtime.getRuntime().availableProcessors() <= 2) {
             System.setProperty(key, "2");
@@ -31,7 +31,7 @@ public final class BenchMain {
     }
 
     /** The engine logs at INFO; a bench's output is its table, so only warnings are shown. */
-    static void quietLogs() {
+    public static void quietLogs() {
         if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context) {
             context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(ch.qos.logback.classic.Level.WARN);
         }

@@ -14,7 +14,8 @@ package dev.writebackd.daemon.bench;
  * @param minBios the fewest write requests the workload's fsyncs allow (the sum over every fsync's
  *     dirty runs of ⌈pages / 256⌉)
  * @param biosSource where {@code writeBios} comes from
- * @param fsyncs fsync calls timed
+ * @param fsyncs fsync calls timed: every fsync, the final ones included, except in
+ *     {@code fsync-latency}, which times only its loop's 4 KiB fsyncs
  * @param fsyncP50Millis median fsync latency
  * @param fsyncP99Millis 99th percentile fsync latency
  * @param deviceSeconds time writebackd's device spent performing bios in the measured phase and the
