@@ -11,8 +11,8 @@ package dev.writebackd.daemon.bench;
  * @param bytesRead application bytes read in the measured phase
  * @param writeBios write requests to the device, or -1 if unknown
  * @param meanBioPages mean write request size in 4 KiB pages, 0 if unknown
- * @param minBios the fewest write requests the workload's fsyncs allow (the sum over every fsync's
- *     dirty runs of ⌈pages / 256⌉)
+ * @param minBios the fewest write requests the workload's fsyncs allow: the sum over every fsync of
+ *     ⌈dirty pages of the file / 256⌉
  * @param biosSource where {@code writeBios} comes from
  * @param fsyncs fsync calls timed: every fsync, the final ones included, except in
  *     {@code fsync-latency}, which times only its loop's 4 KiB fsyncs
