@@ -81,9 +81,12 @@ public final class Bench {
                 AtomicLong progress = new AtomicLong();
                 String label = String.format("run %d/%d %s", run + 1, options.runs(), system);
                 SystemResult result;
-                try (ProgressBar bar = ProgressBar.start(progressOut, label, progress,
-                        system.equals("raw O_DIRECT") ? options.pages() : total)) {
+                ProgressBar bar = ProgressBar.start(progressOut, label, progress,
+                        system.equals("raw O_DIRECT") ? options.pages() : total);
+                try {
                     result = runOne(system, plan, stamp, settings, deviceBytes, dir, disk, progress, setup, notes);
+                } finally {
+                    bar.close();
                 }
                 results.get(system).add(result);
             }

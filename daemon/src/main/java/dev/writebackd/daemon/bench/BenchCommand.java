@@ -35,13 +35,16 @@ public final class BenchCommand implements Callable<Integer> {
     int files;
 
     @Option(names = "--dir", defaultValue = "bench-data", paramLabel = "DIR",
-            description = "directory for the device file and test files, on the disk to measure (default ${DEFAULT-VALUE})")
+            description = "directory for the device file and test files, on the disk to measure"
+                    + " (default ${DEFAULT-VALUE})")
     Path dir;
 
-    @Option(names = "--runs", defaultValue = "3", paramLabel = "R", description = "runs; medians over them (default ${DEFAULT-VALUE})")
+    @Option(names = "--runs", defaultValue = "3", paramLabel = "R",
+            description = "runs; medians over them (default ${DEFAULT-VALUE})")
     int runs;
 
-    @Option(names = "--seed", defaultValue = "42", paramLabel = "S", description = "seed of the random orders (default ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "S",
+            description = "seed of the random orders (default ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--json", paramLabel = "FILE", description = "also write the results as JSON")

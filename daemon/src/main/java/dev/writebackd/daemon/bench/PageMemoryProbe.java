@@ -66,7 +66,8 @@ public final class PageMemoryProbe {
     public static void main(String[] args) {
         int pages = args.length > 0 ? Integer.parseInt(args[0]) : 1 << 20;
         Result r = measure(pages);
-        System.out.printf(java.util.Locale.ROOT, "%d cached pages: heap +%d bytes, pool beyond data %d bytes: %.1f bytes"
+        System.out.printf(java.util.Locale.ROOT,
+                "%d cached pages: heap +%d bytes, pool beyond data %d bytes: %.1f bytes"
                 + " per page beyond its %d bytes of data%n", r.pages(), r.heapBytes(), r.poolBytes(), r.bytesPerPage(),
                 PAGE);
     }

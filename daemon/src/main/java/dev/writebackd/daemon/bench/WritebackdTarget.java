@@ -146,7 +146,8 @@ public final class WritebackdTarget implements Target {
                 throw new IOException("the journal could not be prepared: " + e.getMessage(), e);
             }
         } else {
-            config = ConfigFactory.parseString("pekko.persistence.journal.plugin = \"pekko.persistence.journal.inmem\"\n"
+            config = ConfigFactory.parseString(
+                    "pekko.persistence.journal.plugin = \"pekko.persistence.journal.inmem\"\n"
                     + "pekko.persistence.snapshot-store.plugin = \"pekko.persistence.snapshot-store.local\"\n"
                     + "pekko.persistence.snapshot-store.local.dir = \""
                     + dir.resolve("writebackd-snapshots").toAbsolutePath().toString().replace("\\", "/") + "\"")
