@@ -1,6 +1,7 @@
 package dev.writebackd.daemon;
 
 import ch.qos.logback.classic.LoggerContext;
+import dev.writebackd.daemon.bench.BenchMain;
 import java.io.PrintWriter;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -16,6 +17,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        BenchMain.ensureAsyncPool(); // before anything touches the common pool
         int status = commandLine().execute(args);
         flushLogs();
         System.exit(status);

@@ -1,0 +1,65 @@
+package dev.writebackd.daemon.bench;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.writebackd.block.Bio;
+import dev.writebackd.block.BioOp;
+import dev.writebackd.block.BlockDevice;
+import dev.writebackd.error.Errno;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A block device that counts the bios the engine submits to the device it wraps, and the time spent
+ * performing them. Thread-safe.
+ */
+public final class CountingDevice implements BlockDevice {
+    private final BlockDevice device;
+    private final LongAdder writeBios = new LongAdder();
+    private final LongAdder writeBytes = new LongAdder();
+    private final LongAdder flushes = new LongAdder();
+    private final LongAdder readBios = new LongAdder();
+    private final LongAdder busyNanos = new LongAdder();
+
+    /** Wraps {@code device}. */
+    public CountingDevice(BlockDevice device) {
+        this.device = requireNonNull(device, "device");
+    }
+
+    @Override
+    public int blockSize() {
+        return device.blockSize();
+    }
+
+    @Override
+    public long sizeBytes() {
+        return device.sizeBytes();
+    }
+
+    @Override
+    public Errno submit(Bio bio) {
+        if (bio.op() == BioOp.FLUSH) {
+            flushes.increment();
+        } else if (bio.op() == BioOp.WRITE) {
+            writeBios.increment();
+            writeBytes.add(bio.lengthBytes());
+        } else {
+            readBios.increment();
+        }
+        long start = System.nanoTime();
+        try {
+            return device.submit(bio);
+        } finally {
+            busyNanos.add(System.nanoTime() - start);
+        }
+    }
+
+    /** The counts so far. */
+    public DeviceCounters counters() {
+        return new DeviceCounters(writeBios.sum(), writeBytes.sum(), flushes.sum(), readBios.sum(), busyNanos.sum());
+    }
+
+    @Override
+    public void close() {
+        device.close();
+    }
+}
