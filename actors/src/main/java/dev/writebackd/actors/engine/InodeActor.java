@@ -18,7 +18,9 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.BehaviorInterceptor;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -170,6 +172,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     record CommitDone(SyncJobs.SyncJob job, Throwable failure) implements Command {}
 
     private final InodeFile file;
+    private final boolean[] crashed;
     private final Passivation passivation;
 
     /**
@@ -191,13 +194,40 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         if (idleTimeout.isNegative()) {
             throw new IllegalArgumentException("negative idle timeout " + idleTimeout);
         }
-        return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(STASH_CAPACITY,
-                stash -> new InodeActor(context, timers, stash, inode, device, idleTimeout, parent))));
+        boolean[] crashed = new boolean[1]; // touched only on the actor's thread
+        return Behaviors.intercept(() -> new CrashMarker(crashed), Behaviors.setup(context -> Behaviors.withTimers(
+                timers -> Behaviors.withStash(STASH_CAPACITY,
+                        stash -> new InodeActor(context, timers, stash, inode, device, idleTimeout, parent, crashed)))));
+    }
+
+    /**
+     * Marks the actor as crashed when a message's handling throws, so its PostStop tells a failure
+     * from a stop of the engine (the actor system terminating stops every file actor too).
+     */
+    private static final class CrashMarker extends BehaviorInterceptor<Command, Command> {
+        private final boolean[] crashed;
+
+        CrashMarker(boolean[] crashed) {
+            super(Command.class);
+            this.crashed = crashed;
+        }
+
+        @Override
+        public Behavior<Command> aroundReceive(TypedActorContext<Command> context, Command message,
+                ReceiveTarget<Command> target) {
+            try {
+                return target.apply(context, message);
+            } catch (RuntimeException | Error e) {
+                crashed[0] = true;
+                throw e;
+            }
+        }
     }
 
     private InodeActor(ActorContext<Command> context, TimerScheduler<Command> timers, StashBuffer<Command> stash,
-            long inode, DeviceContext device, Duration idleTimeout, ActorRef<Idle> parent) {
+            long inode, DeviceContext device, Duration idleTimeout, ActorRef<Idle> parent, boolean[] crashed) {
         super(context);
+        this.crashed = crashed;
         this.file = new InodeFile(inode, device, context, timers, new OrderedStash<>(stash, "inode " + inode),
                 context.messageAdapter(Flushing.WritePages.class, WritePagesReceived::new),
                 context.messageAdapter(BioDispatcher.Completed.class, IoCompleted::new),
@@ -435,14 +465,14 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
     }
 
     /**
-     * After a stop: if it was not deleted or passivated, it failed (an unexpected exception). It is
+     * After a stop: if a message's handling threw (and it was not deleted or passivated), it failed. It is
      * not restarted, since a fresh actor would silently drop the dirty pages; instead every pending
      * request fails with EIO, writes' durable futures fail, the error is recorded in the device's
      * errseq (syncfs reports it), the pages not under writeback go back to the pool, and the next
      * open starts a new actor from the file's metadata.
      */
     private Behavior<Command> onPostStop() {
-        if (!file.stopping) {
+        if (crashed[0] && !file.stopping) {
             InodeFailure.failed(file, getContext().getLog(), this::refuse);
         }
         return this;

@@ -59,4 +59,21 @@ class InodeCrashTest {
         assertThat(Errseq.errnoOf(f.deviceErrseq.current())).isEqualTo(Errno.EIO);
         assertThat(f.pool.usedPages()).as("its pages went back to the pool").isLessThan(pagesBefore);
     }
+
+    @Test
+    @DisplayName("E1 an inode actor stopped from outside (the engine's actor system terminating) is no failure: "
+            + "no EIO is recorded and nothing is logged as failed")
+    void stopFromOutsideIsNoFailure() {
+        InodeFixture f = new InodeFixture(testKit, ErrorPolicy.LINUX);
+        f.open(1);
+        f.write(1, 0, filled(PAGE, 1));
+        long before = f.deviceErrseq.current();
+
+        LoggingTestKit.error("failed").withOccurrences(0).expect(testKit.system(), () -> {
+            testKit.stop(f.file);
+            return null;
+        });
+
+        assertThat(f.deviceErrseq.current()).isEqualTo(before);
+    }
 }
