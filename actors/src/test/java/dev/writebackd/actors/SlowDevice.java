@@ -2,7 +2,7 @@ package dev.writebackd.actors;
 
 import dev.writebackd.block.Bio;
 import dev.writebackd.block.BioOp;
-import dev.writebackd.block.BlockDevice;
+import dev.writebackd.block.DelegatingDevice;
 import dev.writebackd.block.MemoryDevice;
 import dev.writebackd.error.Errno;
 import java.util.concurrent.TimeUnit;
@@ -14,24 +14,13 @@ import java.util.concurrent.locks.LockSupport;
  * The waiting happens in {@link #submit}, which the engine calls only on its blocking-I/O
  * dispatcher.
  */
-final class SlowDevice implements BlockDevice {
-    private final MemoryDevice target;
+final class SlowDevice extends DelegatingDevice {
     private final long nanosPerKiB;
     private final Object busy = new Object();
 
     SlowDevice(MemoryDevice target, long bytesPerSecond) {
-        this.target = target;
+        super(target);
         this.nanosPerKiB = TimeUnit.SECONDS.toNanos(1024) / bytesPerSecond;
-    }
-
-    @Override
-    public int blockSize() {
-        return target.blockSize();
-    }
-
-    @Override
-    public long sizeBytes() {
-        return target.sizeBytes();
     }
 
     @Override
@@ -46,10 +35,5 @@ final class SlowDevice implements BlockDevice {
             }
             return target.submit(bio);
         }
-    }
-
-    @Override
-    public void close() {
-        target.close();
     }
 }

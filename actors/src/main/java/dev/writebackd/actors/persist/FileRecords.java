@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -12,7 +11,6 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Scheduler;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -24,7 +22,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * single-node stand-in for a Cluster Sharding region, whose envelope replaces {@link Deliver}
  * across nodes; its messages stay local and are not serialized.
  */
-public final class FileRecords extends AbstractBehavior<FileRecords.Command> {
+public final class FileRecords extends InodeEntities<FileRecords.Command, FileRecord.Command> {
 
     /** Messages of the device's records. */
     public sealed interface Command {}
@@ -44,10 +42,9 @@ public final class FileRecords extends AbstractBehavior<FileRecords.Command> {
 
     private final String deviceId;
     private final PersistenceSettings settings;
-    private final Map<Long, ActorRef<FileRecord.Command>> running = new HashMap<>();
 
     private FileRecords(ActorContext<Command> context, String deviceId, PersistenceSettings settings) {
-        super(context);
+        super(context, "inode-", RecordStopped::new);
         this.deviceId = deviceId;
         this.settings = settings;
     }
@@ -87,25 +84,13 @@ public final class FileRecords extends AbstractBehavior<FileRecords.Command> {
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Deliver.class, this::onDeliver)
-                .onMessage(RecordStopped.class, this::onRecordStopped)
+                .onMessage(Deliver.class, deliver -> deliver(deliver.inode(), deliver.command()))
+                .onMessage(RecordStopped.class, stopped -> onEntityStopped(stopped.inode()))
                 .build();
     }
 
-    private Behavior<Command> onDeliver(Deliver deliver) {
-        running.computeIfAbsent(deliver.inode(), this::start).tell(deliver.command());
-        return this;
-    }
-
-    private Behavior<Command> onRecordStopped(RecordStopped stopped) {
-        running.remove(stopped.inode());
-        return this;
-    }
-
-    private ActorRef<FileRecord.Command> start(long inode) {
-        ActorRef<FileRecord.Command> record =
-                getContext().spawn(FileRecord.create(deviceId, inode, settings), "inode-" + inode);
-        getContext().watchWith(record, new RecordStopped(inode));
-        return record;
+    @Override
+    Behavior<FileRecord.Command> entity(long inode) {
+        return FileRecord.create(deviceId, inode, settings);
     }
 }

@@ -2,11 +2,7 @@ package dev.writebackd.actors.persist;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.HashMap;
-import java.util.Map;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
@@ -16,7 +12,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * {@link FileRecords} for the file records: what makes a file's journaled data reachable by inode
  * from any thread. Its messages stay local and are not serialized.
  */
-public final class JournaledFiles extends AbstractBehavior<JournaledFiles.Command> {
+public final class JournaledFiles extends InodeEntities<JournaledFiles.Command, JournaledData.Command> {
 
     /** Messages of the device's journaled data. */
     public sealed interface Command {}
@@ -36,10 +32,9 @@ public final class JournaledFiles extends AbstractBehavior<JournaledFiles.Comman
 
     private final String deviceId;
     private final PersistenceSettings settings;
-    private final Map<Long, ActorRef<JournaledData.Command>> running = new HashMap<>();
 
     private JournaledFiles(ActorContext<Command> context, String deviceId, PersistenceSettings settings) {
-        super(context);
+        super(context, "journaled-", EntityStopped::new);
         this.deviceId = deviceId;
         this.settings = settings;
     }
@@ -55,25 +50,13 @@ public final class JournaledFiles extends AbstractBehavior<JournaledFiles.Comman
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Deliver.class, this::onDeliver)
-                .onMessage(EntityStopped.class, this::onStopped)
+                .onMessage(Deliver.class, deliver -> deliver(deliver.inode(), deliver.command()))
+                .onMessage(EntityStopped.class, stopped -> onEntityStopped(stopped.inode()))
                 .build();
     }
 
-    private Behavior<Command> onDeliver(Deliver deliver) {
-        running.computeIfAbsent(deliver.inode(), this::start).tell(deliver.command());
-        return this;
-    }
-
-    private Behavior<Command> onStopped(EntityStopped stopped) {
-        running.remove(stopped.inode());
-        return this;
-    }
-
-    private ActorRef<JournaledData.Command> start(long inode) {
-        ActorRef<JournaledData.Command> entity =
-                getContext().spawn(JournaledData.create(deviceId, inode, settings), "journaled-" + inode);
-        getContext().watchWith(entity, new EntityStopped(inode));
-        return entity;
+    @Override
+    Behavior<JournaledData.Command> entity(long inode) {
+        return JournaledData.create(deviceId, inode, settings);
     }
 }

@@ -2,7 +2,7 @@ package dev.writebackd.actors.engine;
 
 import dev.writebackd.block.Bio;
 import dev.writebackd.block.BioOp;
-import dev.writebackd.block.BlockDevice;
+import dev.writebackd.block.DelegatingDevice;
 import dev.writebackd.block.MemoryDevice;
 import dev.writebackd.error.Errno;
 import java.util.concurrent.Semaphore;
@@ -13,8 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * inside {@code submit} until the test lets them go, so writeback or reads stay in flight as long
  * as a test needs. Flushes always pass. Thread-safe.
  */
-public final class HoldingDevice implements BlockDevice {
-    private final MemoryDevice target;
+public final class HoldingDevice extends DelegatingDevice {
     private final Semaphore gate = new Semaphore(0);
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicInteger readsWaiting = new AtomicInteger();
@@ -23,7 +22,7 @@ public final class HoldingDevice implements BlockDevice {
 
     /** A device in front of {@code target}, letting everything through until {@link #hold()}. */
     public HoldingDevice(MemoryDevice target) {
-        this.target = target;
+        super(target);
     }
 
     /** The device below. */
@@ -59,16 +58,6 @@ public final class HoldingDevice implements BlockDevice {
     }
 
     @Override
-    public int blockSize() {
-        return target.blockSize();
-    }
-
-    @Override
-    public long sizeBytes() {
-        return target.sizeBytes();
-    }
-
-    @Override
     public Errno submit(Bio bio) {
         if (holding && bio.op() == BioOp.WRITE) {
             return held(bio, waiting);
@@ -95,6 +84,6 @@ public final class HoldingDevice implements BlockDevice {
     @Override
     public void close() {
         release();
-        target.close();
+        super.close();
     }
 }

@@ -1,7 +1,7 @@
 package dev.writebackd.actors.io;
 
 import dev.writebackd.block.Bio;
-import dev.writebackd.block.BlockDevice;
+import dev.writebackd.block.DelegatingDevice;
 import dev.writebackd.block.MemoryDevice;
 import dev.writebackd.error.Errno;
 import java.util.List;
@@ -16,8 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * then waits for a gate the test opens ({@link #open(int)} lets that many requests through), so
  * tests see exactly which requests are inside the device at once. Thread-safe.
  */
-final class GatedDevice implements BlockDevice {
-    private final MemoryDevice target;
+final class GatedDevice extends DelegatingDevice {
     private final Semaphore gate = new Semaphore(0);
     private final AtomicInteger inside = new AtomicInteger();
     private final AtomicInteger maxInside = new AtomicInteger();
@@ -26,7 +25,7 @@ final class GatedDevice implements BlockDevice {
     private volatile boolean unlocked;
 
     GatedDevice(MemoryDevice target) {
-        this.target = target;
+        super(target);
     }
 
     /** A device that lets every request through at once, still recording them. */
@@ -34,16 +33,6 @@ final class GatedDevice implements BlockDevice {
         GatedDevice device = new GatedDevice(target);
         device.openForGood();
         return device;
-    }
-
-    @Override
-    public int blockSize() {
-        return target.blockSize();
-    }
-
-    @Override
-    public long sizeBytes() {
-        return target.sizeBytes();
     }
 
     @Override
@@ -93,10 +82,5 @@ final class GatedDevice implements BlockDevice {
     /** The names of the threads that called {@code submit}. */
     Set<String> threads() {
         return Set.copyOf(threads);
-    }
-
-    @Override
-    public void close() {
-        target.close();
     }
 }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The kill tests' child process: a JVM on the test class path running a writer's {@code main},
@@ -30,6 +31,12 @@ final class ChildJvm implements AutoCloseable {
     private final Process process;
     private final BlockingQueue<String> lines;
     private final Path stderr;
+
+    /** What a kill test reads from its child: each line it printed, until it has seen enough to kill it. */
+    interface Progress extends Consumer<String> {
+        /** Whether the child has done enough to be killed now. */
+        boolean enough();
+    }
 
     private ChildJvm(Process process, Path stderr) {
         this.process = process;
@@ -46,6 +53,20 @@ final class ChildJvm implements AutoCloseable {
                 main.getName()));
         command.addAll(List.of(args));
         return new ChildJvm(new ProcessBuilder(command).redirectError(stderr.toFile()).start(), stderr);
+    }
+
+    /**
+     * One kill round: starts {@code main} with {@code args}, hands {@code progress} each line until
+     * it has enough, kills the child with SIGKILL and hands it the lines printed before it died.
+     */
+    static void runAndKill(Path stderr, String who, Progress progress, Class<?> main, String... args)
+            throws IOException, InterruptedException {
+        try (ChildJvm child = start(stderr, main, args)) {
+            while (!progress.enough()) {
+                progress.accept(child.nextLine(who));
+            }
+            child.kill().forEach(progress);
+        }
     }
 
     /**

@@ -4,17 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.typesafe.config.ConfigFactory;
-import dev.writebackd.actors.Engine;
-import dev.writebackd.actors.Handle;
-import dev.writebackd.block.FileDevice;
 import dev.writebackd.config.Settings;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,39 +41,34 @@ class EngineCrashTest {
                     + killAfterSyncs + " fsyncs)";
             Path device = dir.resolve("device-" + round);
             Path data = dir.resolve("data-" + round);
-            Progress progress = new Progress(who);
-            try (ChildJvm writer = ChildJvm.start(dir.resolve("r" + round + ".stderr"), StripedWriterMain.class,
-                    device.toString(), data.toString(), Long.toString(childSeed))) {
-                boolean ready = false;
-                while (!ready || progress.syncs < killAfterSyncs) {
-                    String line = writer.nextLine(who);
-                    ready |= line.equals(StripedWriterMain.READY);
-                    progress.note(line);
-                }
-                for (String line : writer.kill()) {
-                    progress.note(line);
-                }
-            }
+            Progress progress = new Progress(who, killAfterSyncs);
+            ChildJvm.runAndKill(dir.resolve("r" + round + ".stderr"), who, progress, StripedWriterMain.class,
+                    device.toString(), data.toString(), Long.toString(childSeed));
             check(device, data, childSeed, progress, who);
         }
     }
 
     /** What the writers reported before they died. */
-    private static final class Progress {
+    private static final class Progress implements ChildJvm.Progress {
         final String who;
+        final int killAfterSyncs;
         final int[] lastStarted = new int[StripedWorkload.WRITERS];
         final Set<Long> synced = new HashSet<>();
         int syncs;
+        boolean ready;
 
-        Progress(String who) {
+        Progress(String who, int killAfterSyncs) {
             this.who = who;
+            this.killAfterSyncs = killAfterSyncs;
             Arrays.fill(lastStarted, -1);
         }
 
-        void note(String line) {
+        @Override
+        public void accept(String line) {
             if (line.startsWith("FAILED")) {
                 fail("%s: %s", who, line);
             }
+            ready |= line.equals(StripedWriterMain.READY);
             String[] words = line.split(" ");
             if (words[0].equals("START")) {
                 int writer = Integer.parseInt(words[1]);
@@ -87,6 +77,11 @@ class EngineCrashTest {
                 synced.add(key(Integer.parseInt(words[1]), Integer.parseInt(words[2])));
                 syncs++;
             }
+        }
+
+        @Override
+        public boolean enough() {
+            return ready && syncs >= killAfterSyncs;
         }
 
         static long key(int writer, int step) {
@@ -127,26 +122,9 @@ class EngineCrashTest {
             }
         }
 
-        FileDevice device = FileDevice.open(devicePath, StripedWriterMain.PAGE, StripedWriterMain.DEVICE_BYTES, false);
-        byte[][] read = new byte[files][];
-        try {
-            Settings settings = Settings.load(ConfigFactory.parseString("writebackd.page-cache.cache-budget = 16 MiB"));
-            Engine engine = Engine.start(settings, device, PersistenceConfig.prepare(data)); // runs the start-up check
-            try {
-                for (int f = 0; f < files; f++) {
-                    Handle handle = engine.open(StripedWorkload.name(f), false).toCompletableFuture()
-                            .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                    ByteBuffer all = engine.read(handle, 0, 2 * size).toCompletableFuture()
-                            .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                    read[f] = new byte[all.remaining()];
-                    all.get(read[f]);
-                }
-            } finally {
-                engine.shutdown().toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            }
-        } finally {
-            device.close();
-        }
+        byte[][] read = new RestartedEngine(devicePath, StripedWriterMain.PAGE, StripedWriterMain.DEVICE_BYTES,
+                Settings.load(ConfigFactory.parseString("writebackd.page-cache.cache-budget = 16 MiB")), data)
+                .readAll(files, StripedWorkload::name, false, 2 * size, TIMEOUT_SECONDS);
         for (int f = 0; f < files; f++) {
             String where = who + ", file " + f;
             assertThat(read[f].length).as(where + ": size").isGreaterThanOrEqualTo(durableEnd[f]);

@@ -1,6 +1,5 @@
 package dev.writebackd.actors.persist;
 
-import com.typesafe.config.ConfigFactory;
 import dev.writebackd.actors.Engine;
 import dev.writebackd.actors.Handle;
 import dev.writebackd.block.FileDevice;
@@ -20,13 +19,18 @@ public final class EngineWriterMain {
 
     private EngineWriterMain() {}
 
-    public static void main(String[] args) throws Exception {
-        Path devicePath = Path.of(args[0]);
-        Path dataDir = Path.of(args[1]);
-        long seed = Long.parseLong(args[2]);
+    public static void main(String[] args) {
+        run(Path.of(args[0]), EngineWorkload.PAGE, EngineKillTest.settings(), Path.of(args[1]), Long.parseLong(args[2]));
+    }
+
+    /**
+     * Runs the workload for {@code seed} on an engine with {@code settings} on the device at
+     * {@code devicePath} of {@code blockSize}-byte blocks and {@code dataDir}, printing its progress,
+     * until killed; on a failure prints {@code FAILED} and exits with status 1.
+     */
+    static void run(Path devicePath, int blockSize, Settings settings, Path dataDir, long seed) {
         try {
-            FileDevice device = FileDevice.open(devicePath, EngineWorkload.PAGE, EngineWorkload.DEVICE_BYTES, false);
-            Settings settings = Settings.load(ConfigFactory.parseString("writebackd.page-cache.cache-budget = 16 MiB"));
+            FileDevice device = FileDevice.open(devicePath, blockSize, EngineWorkload.DEVICE_BYTES, false);
             Engine engine = Engine.start(settings, device, PersistenceConfig.prepare(dataDir));
             Handle[] files = new Handle[EngineWorkload.FILES];
             for (int f = 0; f < files.length; f++) {

@@ -4,15 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.typesafe.config.ConfigFactory;
-import dev.writebackd.actors.Engine;
-import dev.writebackd.actors.Handle;
-import dev.writebackd.block.FileDevice;
 import dev.writebackd.config.Settings;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,56 +33,53 @@ class JournaledKillTest {
             String who = "round " + round + " (seed " + seed + ")";
             long childSeed = random.nextLong();
             int killAfter = 20 + random.nextInt(60);
-            int lastStarted = -1;
-            int lastAcked = -1;
-            try (ChildJvm writer = ChildJvm.start(dir.resolve("r" + round + ".stderr"), JournaledWriterMain.class,
-                    dir.resolve("device").toString(), dir.resolve("data").toString(), Long.toString(childSeed))) {
-                while (lastAcked < killAfter) {
-                    String line = writer.nextLine(who);
-                    lastStarted = started(line, lastStarted, who);
-                    lastAcked = line.startsWith("ACK ") ? Integer.parseInt(line.substring(4)) : lastAcked;
-                }
-                for (String line : writer.kill()) {
-                    lastStarted = started(line, lastStarted, who);
-                    lastAcked = line.startsWith("ACK ") ? Integer.parseInt(line.substring(4)) : lastAcked;
-                }
-            }
-            base = check(base, childSeed, lastAcked, lastStarted, who);
+            Progress progress = new Progress(who, killAfter);
+            ChildJvm.runAndKill(dir.resolve("r" + round + ".stderr"), who, progress, JournaledWriterMain.class,
+                    dir.resolve("device").toString(), dir.resolve("data").toString(), Long.toString(childSeed));
+            base = check(base, childSeed, progress.lastAcked, progress.lastStarted, who);
         }
     }
 
-    private static int started(String line, int lastStarted, String who) {
-        if (line.startsWith("FAILED")) {
-            fail("%s: %s", who, line);
+    /** What the writer reported before it died: the last write it started and the last one acknowledged. */
+    private static final class Progress implements ChildJvm.Progress {
+        final String who;
+        final int killAfter;
+        int lastStarted = -1;
+        int lastAcked = -1;
+
+        Progress(String who, int killAfter) {
+            this.who = who;
+            this.killAfter = killAfter;
         }
-        return line.startsWith("START ") ? Integer.parseInt(line.substring(6)) : lastStarted;
+
+        @Override
+        public void accept(String line) {
+            if (line.startsWith("FAILED")) {
+                fail("%s: %s", who, line);
+            }
+            if (line.startsWith("START ")) {
+                lastStarted = Integer.parseInt(line.substring(6));
+            }
+            if (line.startsWith("ACK ")) {
+                lastAcked = Integer.parseInt(line.substring(4));
+            }
+        }
+
+        @Override
+        public boolean enough() {
+            return lastAcked >= killAfter;
+        }
     }
 
     /** Restarts on the device and compares each file with the models; answers the contents read. */
     private byte[][] check(byte[][] base, long childSeed, int lastAcked, int lastStarted, String who) throws Exception {
         byte[][] acked = model(base, childSeed, lastAcked);
         byte[][] inFlight = model(base, childSeed, lastStarted);
-        byte[][] read = new byte[JournaledWriterMain.FILES][];
-        FileDevice device = FileDevice.open(dir.resolve("device"), JournaledWriterMain.PAGE,
-                JournaledWriterMain.DEVICE_BYTES, false);
-        try {
-            Engine engine = Engine.start(Settings.load(ConfigFactory.parseString(JournaledWriterMain.SETTINGS)), device,
-                    PersistenceConfig.prepare(dir.resolve("data")));
-            try {
-                for (int f = 0; f < read.length; f++) {
-                    Handle handle = engine.open(JournaledWriterMain.name(f), true).toCompletableFuture()
-                            .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                    ByteBuffer all = engine.read(handle, 0, 2 * JournaledWriterMain.MAX_FILE).toCompletableFuture()
-                            .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                    read[f] = new byte[all.remaining()];
-                    all.get(read[f]);
-                }
-            } finally {
-                engine.shutdown().toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            }
-        } finally {
-            device.close();
-        }
+        byte[][] read = new RestartedEngine(dir.resolve("device"), JournaledWriterMain.PAGE,
+                JournaledWriterMain.DEVICE_BYTES, Settings.load(ConfigFactory.parseString(JournaledWriterMain.SETTINGS)),
+                dir.resolve("data"))
+                .readAll(JournaledWriterMain.FILES, JournaledWriterMain::name, true, 2 * JournaledWriterMain.MAX_FILE,
+                        TIMEOUT_SECONDS);
         for (int f = 0; f < read.length; f++) {
             if (!Arrays.equals(read[f], acked[f]) && !Arrays.equals(read[f], inFlight[f])) {
                 fail("%s, file %d: %d bytes read match neither the model after acknowledged write %d (%d bytes) nor"

@@ -26,13 +26,17 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * An engine on a memory device with an in-memory journal, the API bound on a free loopback port by
  * an actor system of its own, and a client for it. pekko-http's own body limit is set far below
  * the API's, so a test that uploads more than it shows the API's limit is the one that applies.
+ * A test class shares one as {@code @RegisterExtension static final ApiFixture api = new ApiFixture();},
+ * closed after its last test.
  */
-final class ApiFixture implements AutoCloseable {
+final class ApiFixture implements AutoCloseable, AfterAllCallback {
     static final int PAGE = 4096;
     static final long LIMIT = 4L << 20;
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -66,6 +70,12 @@ final class ApiFixture implements AutoCloseable {
         HttpApi api = new HttpApi(engine::get, () -> metricsStage.get() != null ? metricsStage.get()
                 : CompletableFuture.completedFuture(metricsText.get()), settings);
         binding = Http.get(system).newServerAt("127.0.0.1", 0).bind(api.route()).toCompletableFuture().join();
+    }
+
+    /** Closes the fixture after the last test of the class that registered it. */
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     private Engine startEngine() {
