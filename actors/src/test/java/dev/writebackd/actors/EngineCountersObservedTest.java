@@ -82,7 +82,8 @@ class EngineCountersObservedTest {
     void theBandwidthEstimateAndTheDeviceIdAreShown() {
         engine = Engines.start(device, "");
 
-        assertThat(engine.bandwidthBytesPerSec()).isPositive(); // the initial estimate until measured
+        // the initial estimate until measured, published by the coordinator as it starts (just after start returns)
+        await().untilAsserted(() -> assertThat(engine.bandwidthBytesPerSec()).isPositive());
         assertThat(engine.deviceId()).isNotBlank();
     }
 
