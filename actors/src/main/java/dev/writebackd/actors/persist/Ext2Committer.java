@@ -19,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -130,15 +129,7 @@ public final class Ext2Committer implements MetadataCommitter {
                 slot.next = null;
                 slot.running = next != null;
             }
-            if (failure == null) {
-                result.complete(null);
-            } else {
-                Throwable cause = unwrap(failure);
-                log.warn("metadata of inode {} not committed: {}", inode, cause.toString());
-                FileError error = new FileError(Errno.EIO, "metadata of inode " + inode + " not committed: " + cause);
-                error.initCause(cause);
-                result.completeExceptionally(error);
-            }
+            CommitOutcome.settle(result, inode, failure, log);
             if (next != null) {
                 run(inode, slot, next);
             }
@@ -185,7 +176,7 @@ public final class Ext2Committer implements MetadataCommitter {
             return flush().handle((flushed, flushFailure) -> {
                 if (flushFailure != null) {
                     putBack(snapshot);
-                    throw new CompletionException(unwrap(flushFailure));
+                    throw new CompletionException(CommitOutcome.unwrap(flushFailure));
                 }
                 return snapshot;
             });
@@ -203,7 +194,7 @@ public final class Ext2Committer implements MetadataCommitter {
         return persisted.thenCompose(committed -> sync.forceAsync(blockingExecutor)).handle((forced, failure) -> {
             if (failure != null) {
                 putBack(snapshot);
-                throw new CompletionException(unwrap(failure));
+                throw new CompletionException(CommitOutcome.unwrap(failure));
             }
             layout.withExt2Commits(commits -> {
                 commits.committed(snapshot);
@@ -267,13 +258,5 @@ public final class Ext2Committer implements MetadataCommitter {
                         }
                     }
                 });
-    }
-
-    private static Throwable unwrap(Throwable failure) {
-        Throwable cause = failure;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 }

@@ -2,16 +2,13 @@ package dev.writebackd.actors.persist;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.writebackd.error.Errno;
 import dev.writebackd.layout.MappingJournal;
 import dev.writebackd.layout.MappingJournal.Batch;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.function.LongConsumer;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -144,15 +141,7 @@ public final class PersistentCommitter {
                     }
                 }
             }
-            if (failure == null) {
-                result.complete(null);
-            } else {
-                Throwable cause = unwrap(failure);
-                log.warn("metadata of inode {} not committed: {}", inode, cause.toString());
-                FileError error = new FileError(Errno.EIO, "metadata of inode " + inode + " not committed: " + cause);
-                error.initCause(cause);
-                result.completeExceptionally(error);
-            }
+            CommitOutcome.settle(result, inode, failure, log);
             if (next != null) {
                 run(inode, slot, next);
             }
@@ -201,7 +190,7 @@ public final class PersistentCommitter {
                 slot.unforced = batch;
                 return forceAndRelease(slot);
             }
-            Throwable cause = unwrap(failure);
+            Throwable cause = CommitOutcome.unwrap(failure);
             if (cause instanceof FileError) {
                 journal.failed(batch);
             } else {
@@ -216,14 +205,6 @@ public final class PersistentCommitter {
                         ? new FileRecord.Delete(replyTo)
                         : new FileRecord.Commit(batch.size(), batch.mapped(), batch.freed(), replyTo)),
                 askTimeout, scheduler);
-    }
-
-    private static Throwable unwrap(Throwable failure) {
-        Throwable cause = failure;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 
     /**
