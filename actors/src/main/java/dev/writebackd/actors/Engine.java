@@ -161,6 +161,8 @@ public final class Engine {
     /** How long a shutdown that wrote everything back waits for the journaled data to be trimmed. */
     private static final Duration TRIM_WAIT = Duration.ofSeconds(5);
     private static final Executor CALLBACKS = ForkJoinPool.commonPool();
+    /** Stands for the state of a file whose actor stopped while its state was asked for. */
+    private static final InodeActor.FileState STOPPED = new InodeActor.FileState(-1, 0, 0, 0, 0, 0, 0, 0, List.of());
     private static final String DEVICE_ID_FILE = "device-id";
     /** The handle the start-up replay writes through; the handles of callers count from 1. */
     private static final long REPLAY_HANDLE = 0;
@@ -925,15 +927,8 @@ public final class Engine {
     private CompletionStage<Void> syncAll(Duration timeout) {
         return this.<Flushing.CoordinatorCommand, Flushing.SyncDone>ask(parts.coordinator(),
                 replyTo -> new Flushing.SyncAll(WritebackReason.SYNC, replyTo), timeout)
-                .thenCompose(done -> this.<EngineGuardian.Command, Map<Long, ActorRef<InodeActor.Command>>>ask(system,
-                        EngineGuardian.ActiveInodes::new, timeout))
-                .thenCompose(files -> {
-                    CompletableFuture<?>[] synced = files.values().stream()
-                            .map(file -> this.<InodeActor.Command, Done>ask(file, InodeActor.SyncFile::new, timeout)
-                                    .toCompletableFuture())
-                            .toArray(CompletableFuture[]::new);
-                    return CompletableFuture.allOf(synced).thenCompose(ok -> commitAll(files.keySet(), timeout));
-                });
+                .thenCompose(done -> askActive(InodeActor.SyncFile::new, Done.getInstance(), timeout))
+                .thenCompose(synced -> commitAll(synced.keySet(), timeout));
     }
 
     /** One commit round: the device flushed, then {@code active} and every changed file committed. */
@@ -961,14 +956,31 @@ public final class Engine {
     }
 
     private CompletionStage<List<InodeActor.FileState>> states(boolean withRanges, Duration timeout) {
+        return this.<InodeActor.FileState>askActive(replyTo -> new InodeActor.GetState(withRanges, replyTo), STOPPED,
+                timeout).thenApply(states -> states.values().stream().filter(state -> state != STOPPED).toList());
+    }
+
+    /**
+     * Asks every active file actor, through the guardian ({@link EngineGuardian.Forward}), so that
+     * an idle actor stopping meanwhile is answered for with {@code gone} instead of leaving the ask
+     * to time out.
+     *
+     * @return the answers by inode, in no particular order
+     */
+    private <R> CompletionStage<Map<Long, R>> askActive(Function<ActorRef<R>, InodeActor.Command> message, R gone,
+            Duration timeout) {
         return this.<EngineGuardian.Command, Map<Long, ActorRef<InodeActor.Command>>>ask(system,
                 EngineGuardian.ActiveInodes::new, timeout).thenCompose(files -> {
-                    List<CompletableFuture<InodeActor.FileState>> states = files.values().stream()
-                            .map(file -> this.<InodeActor.Command, InodeActor.FileState>ask(file,
-                                    replyTo -> new InodeActor.GetState(withRanges, replyTo), timeout).toCompletableFuture())
-                            .toList();
-                    return CompletableFuture.allOf(states.toArray(CompletableFuture[]::new))
-                            .thenApply(ok -> states.stream().map(CompletableFuture::join).toList());
+                    Map<Long, CompletableFuture<R>> answers = new HashMap<>();
+                    files.forEach((inode, file) -> answers.put(inode, this.<EngineGuardian.Command, R>ask(system,
+                            replyTo -> new EngineGuardian.Forward(inode, file, message.apply(replyTo),
+                                    () -> replyTo.tell(gone)), timeout).toCompletableFuture()));
+                    return CompletableFuture.allOf(answers.values().toArray(CompletableFuture[]::new))
+                            .thenApply(ok -> {
+                                Map<Long, R> done = new HashMap<>();
+                                answers.forEach((inode, answer) -> done.put(inode, answer.join()));
+                                return done;
+                            });
                 });
     }
 

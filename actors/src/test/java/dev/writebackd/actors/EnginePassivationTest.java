@@ -10,6 +10,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.writebackd.block.MemoryDevice;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -47,6 +49,36 @@ class EnginePassivationTest {
         byte[] expected = new byte[3 * PAGE + 100];
         System.arraycopy(filled(3 * PAGE, 7), 0, expected, 100, 3 * PAGE);
         assertThat(array(join(engine.read(again, 0, 4 * PAGE)))).isEqualTo(expected);
+    }
+
+    @Test
+    @DisplayName("stats and sync asked while many files stop answer at once: no ask is lost to a stopping actor")
+    void askingWhileFilesStop() throws Exception {
+        engine = Engines.start(memory, "writebackd.page-cache.inode-idle-timeout = 1 ms\n"
+                + "writebackd.writeback.writeback-interval = 0");
+        for (int i = 0; i < 20; i++) {
+            Handle file = join(engine.open("f" + i, true));
+            join(engine.write(file, 0, bytes(PAGE, i)));
+            join(engine.fsync(file));
+            join(engine.close(file));
+        }
+        // Files keep starting (an open) and stopping (idle 1 ms after the close) while stats and
+        // sync are asked: every answer must come, long before the 10-minute ask timeout.
+        CompletableFuture<Void> churn = CompletableFuture.runAsync(() -> {
+            for (int round = 0; round < 30; round++) {
+                for (int i = 0; i < 20; i++) {
+                    join(engine.close(join(engine.open("f" + i, false))));
+                }
+            }
+        });
+        while (!churn.isDone()) {
+            engine.stats().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            engine.sync().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        }
+        churn.get();
+        await().until(() -> join(engine.stats()).activeFiles() == 0);
+        Handle back = join(engine.open("f7", false));
+        assertThat(array(join(engine.read(back, 0, PAGE)))).isEqualTo(filled(PAGE, 7));
     }
 
     @Test

@@ -61,6 +61,16 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     public record ActiveInodes(ActorRef<Map<Long, ActorRef<InodeActor.Command>>> replyTo) implements Command {}
 
     /**
+     * Sends {@code message} to {@code file}, the actor of {@code inode} that {@link ActiveInodes}
+     * listed, if it is still listed; else runs {@code ifGone} (on the guardian's thread: it may only
+     * tell actors). An idle actor stops only after the guardian has stopped listing it, and every
+     * message the guardian sent before that reaches it first, so a message sent this way is never
+     * lost to a stopping actor, unlike one sent straight to an address listed earlier.
+     */
+    public record Forward(long inode, ActorRef<InodeActor.Command> file, InodeActor.Command message, Runnable ifGone)
+            implements Command {}
+
+    /**
      * File {@code inode} lost its last name: its actor is no longer listed as active and drops the
      * file once no handle is open; a file without an active actor has its blocks freed at once.
      */
@@ -158,6 +168,7 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
                 .onMessage(GetParts.class, this::onGetParts)
                 .onMessage(GetInode.class, this::onGetInode)
                 .onMessage(ActiveInodes.class, this::onActiveInodes)
+                .onMessage(Forward.class, this::onForward)
                 .onMessage(DeleteFile.class, this::onDeleteFile)
                 .onMessage(InodeStopped.class, this::onInodeStopped)
                 .onMessage(InodeIdle.class, this::onInodeIdle)
@@ -195,6 +206,15 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
 
     private Behavior<Command> onActiveInodes(ActiveInodes command) {
         command.replyTo().tell(Map.copyOf(inodes));
+        return this;
+    }
+
+    private Behavior<Command> onForward(Forward command) {
+        if (command.file().equals(inodes.get(command.inode()))) {
+            command.file().tell(command.message());
+        } else {
+            command.ifGone().run();
+        }
         return this;
     }
 
