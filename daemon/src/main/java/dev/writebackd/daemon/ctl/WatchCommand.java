@@ -14,6 +14,9 @@ import picocli.CommandLine.Option;
  * {@code ctl watch}: a live view of dirty and writeback pages against the thresholds, and of the
  * write bandwidth, redrawn in the terminal every interval until Ctrl-C (or {@code --count} frames).
  * Each frame reads {@code GET /v1/stats} and the bandwidth estimate from {@code GET /metrics}.
+ * On a terminal each frame replaces the last; piped to a file or another program, frames follow
+ * one another separated by a blank line, with no control codes ({@code --clear} and
+ * {@code --no-clear} override the choice).
  */
 @Command(footer = CtlCommand.EXIT_CODES, name = "watch", mixinStandardHelpOptions = true,
         description = {"Live view of dirty / writeback pages, thresholds and bandwidth, redrawn every interval.",
@@ -32,6 +35,10 @@ final class WatchCommand extends DaemonCommand {
             description = "Stop after N frames (default: run until interrupted).")
     Integer count;
 
+    @Option(names = "--clear", negatable = true,
+            description = "Redraw in place with ANSI codes (default: only when writing to a terminal).")
+    Boolean clear;
+
     @Override
     int run(Context context) {
         if (count != null && count < 1) {
@@ -40,10 +47,11 @@ final class WatchCommand extends DaemonCommand {
         }
         PrintStream out = context.root().stdout();
         WatchView view = new WatchView(context.client().base().toString(), interval);
+        boolean redraw = clear != null ? clear : System.console() != null;
         for (int frame = 1; count == null || frame <= count; frame++) {
             JsonNode stats = context.client().call("GET", "v1/stats");
             OptionalDouble bandwidth = bandwidth(context.client());
-            out.print(CLEAR);
+            out.print(redraw ? CLEAR : frame > 1 ? System.lineSeparator() : "");
             out.print(view.frame(stats, bandwidth, System.nanoTime()));
             out.flush();
             if (count != null && frame == count) {

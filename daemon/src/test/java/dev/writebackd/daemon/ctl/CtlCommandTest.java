@@ -137,7 +137,7 @@ class CtlCommandTest {
                 ("# TYPE writebackd_write_bandwidth_bytes_per_second gauge\n"
                         + "writebackd_write_bandwidth_bytes_per_second{device=\"d\"} 1.048576E8\n").getBytes()));
 
-        Ctl.Run run = ctl("watch", "--count", "3", "--interval", "10ms");
+        Ctl.Run run = ctl("watch", "--clear", "--count", "3", "--interval", "10ms");
 
         assertThat(run.exit()).isZero();
         assertThat(run.stdout().split(java.util.regex.Pattern.quote(WatchCommand.CLEAR), -1)).hasSize(4);
@@ -145,6 +145,17 @@ class CtlCommandTest {
         String lastFrame = run.stdout().substring(run.stdout().lastIndexOf(WatchCommand.CLEAR));
         assertThat(lastFrame).contains("dirty threshold", "200", "100.0 MiB/s", "[##");
         assertThat(lastFrame).containsPattern("written\\s+0\\.0 pages/s"); // the counter did not move
+    }
+
+    @Test
+    void watchPipedPrintsFramesOneAfterAnotherWithoutControlCodes() {
+        daemon.on("GET", "/v1/stats", json(200, STATS));
+
+        Ctl.Run run = ctl("watch", "--count", "2", "--interval", "10ms"); // the test's output is no terminal
+
+        assertThat(run.exit()).isZero();
+        assertThat(run.stdout()).doesNotContain("\033");
+        assertThat(run.stdout().split("writebackd at ", -1)).hasSize(3);
     }
 
     @Test
