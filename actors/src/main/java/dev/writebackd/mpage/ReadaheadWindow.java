@@ -221,7 +221,8 @@ public final class ReadaheadWindow {
                 asyncSize = max >> 1;
             }
         }
-        return new Range(start, size, start + size - asyncSize);
+        // A window of one page has no room to read ahead: nothing to mark.
+        return new Range(start, size, asyncSize == 0 ? Range.NO_MARKER : start + size - asyncSize);
     }
 
     /** A2: get_init_ra_size. */

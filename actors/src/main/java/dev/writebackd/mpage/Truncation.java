@@ -14,8 +14,10 @@ import java.util.Optional;
  *
  * <p>Shrinking zeroes the page holding the new end past it and dirties it so the partial block's
  * tail is zeroed on the device (U1), drops every page wholly past the new size with its dirty data
- * (U2), then frees the blocks wholly past it (U3). Growing allocates nothing (U4) and only zeroes the
- * old last page's tail in memory, so bytes left past the old end can never show up inside the file.
+ * (U2), then frees the blocks wholly past it (U3). Growing allocates nothing (U4); it zeroes the
+ * old last page past the old end, reading it first when the old end cuts a block, and dirties its
+ * mapped blocks from the cut one on, so bytes the device holds past the old end (such as those of
+ * a write a power cut kept whose new size was never committed) never show up inside the file.
  *
  * <p>The page holding the edge is never changed while a write of it is in flight: the truncate waits
  * for it. Resumable and single-threaded: {@link #step()} answers a need (a page to wait for or to
@@ -98,7 +100,7 @@ public final class Truncation {
             return null;
         }
         long index = edge / cache.pageSize();
-        boolean mustRead = shrink && edge % cache.blockSize() != 0;
+        boolean mustRead = edge % cache.blockSize() != 0;
         if (!cache.contains(index)) {
             return mustRead ? new WriteNeed.ReadPage(index) : null;
         }
@@ -109,6 +111,37 @@ public final class Truncation {
         boolean uptodate = buffers == null ? cache.has(index, PageFlags.UPTODATE)
                 : BufferState.has(buffers[offset / cache.blockSize()], BufferState.UPTODATE);
         return mustRead && !uptodate ? new WriteNeed.ReadPage(index) : null;
+    }
+
+    /**
+     * On a grow, makes the zeros past the old end (at {@code offset} in page {@code index}) reach
+     * the device: a page without buffers is dirtied when the old end cuts its block; with buffers,
+     * every block from the cut one on is uptodate (the cut one was read) and every mapped one is
+     * dirtied (a hole stays a hole).
+     */
+    private void dirtyPastOldEnd(long index, int offset) {
+        int blockSize = cache.blockSize();
+        long[] buffers = cache.buffers(index);
+        if (buffers == null) {
+            if (offset % blockSize != 0) {
+                cache.markDirty(index);
+            }
+            return;
+        }
+        boolean dirtied = false;
+        int cut = offset / blockSize;
+        for (int j = cut; j < buffers.length; j++) {
+            if (j > cut || offset % blockSize == 0) {
+                buffers[j] |= BufferState.UPTODATE; // wholly past the old end: its memory, just zeroed, is its content
+            }
+            if (BufferState.has(buffers[j], BufferState.MAPPED)) {
+                buffers[j] |= BufferState.DIRTY;
+                dirtied = true;
+            }
+        }
+        if (dirtied) {
+            cache.markDirty(index);
+        }
     }
 
     /**
@@ -129,6 +162,7 @@ public final class Truncation {
         }
         PageCache.zero(cache.prepareWrite(index), offset, cache.pageSize());
         if (!shrink) {
+            dirtyPastOldEnd(index, offset);
             return;
         }
         int blockSize = cache.blockSize();

@@ -50,6 +50,18 @@ class ReadaheadWindowTest {
     }
 
     @Test
+    @DisplayName("A2 a window of one page reads the page asked for at index 0 and marks none: there is no room to read ahead")
+    void onePageWindowMarksNothing() {
+        ReadaheadWindow window = new ReadaheadWindow(1);
+
+        ReadaheadWindow.Range range = window.onRead(0, 1);
+
+        assertThat(range.start()).isZero();
+        assertThat(range.size()).isEqualTo(1);
+        assertThat(range.hasMarker()).isFalse();
+    }
+
+    @Test
     @DisplayName("A1 the default window is 128 KiB: 32 pages of 4 KiB")
     void defaultWindow() {
         assertThat(new ReadaheadWindow().maxPages()).isEqualTo(32).isEqualTo(ReadaheadWindow.DEFAULT_MAX_PAGES);

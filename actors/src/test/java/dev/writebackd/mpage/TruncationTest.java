@@ -214,7 +214,7 @@ class TruncationTest {
 
     @ParameterizedTest(name = "block {0}")
     @ValueSource(ints = {512, 1024, 2048, 4096})
-    @DisplayName("U4 growing creates a hole: nothing allocated, no pages, the old last page reads zeros past the old end")
+    @DisplayName("U4 growing creates a hole: nothing allocated, no pages, the old last page reads zeros past the old end and is dirtied so the device's block tail is zeroed too")
     void growCreatesAHole(int blockSize) {
         Harness h = cleanFile(blockSize, 2);
         truncate(h, PAGE + 1500);
@@ -231,9 +231,25 @@ class TruncationTest {
         assertThat(h.cache.next(2, Long.MAX_VALUE, 0)).isEqualTo(-1);
         assertBytes(h.cache.data(1), 0, 1500, 0x11);
         assertBytes(h.cache.data(1), 1500, PAGE, 0);
-        assertThat(h.cache.has(1, PageFlags.DIRTY)).isFalse();
+        assertThat(h.cache.has(1, PageFlags.DIRTY)).isTrue(); // 1500 cuts a block of every size
         long firstNew = (PAGE + 1500 + blockSize - 1) / blockSize;
         assertThat(h.mapper.map(Harness.INODE, firstNew, 1, false)).isInstanceOf(dev.writebackd.layout.MapResult.Hole.class);
+    }
+
+    @ParameterizedTest(name = "block {0}")
+    @ValueSource(ints = {512, 1024, 2048, 4096})
+    @DisplayName("U4 growing past an old end that cuts a block of an uncached page reads that page first: the device may hold bytes past the old end")
+    void growReadsTheUncachedOldLastPage(int blockSize) {
+        Harness h = cleanFile(blockSize, 2);
+        truncate(h, PAGE + 1500);
+        h.pass(Harness.all());
+        h.completeAll();
+        h.cache.remove(1);
+
+        Truncation grow = new Truncation(h.cache, h.mapper, 5L * PAGE);
+
+        assertThat(grow.step()).contains(new WriteNeed.ReadPage(1));
+        assertThat(h.cache.size()).isEqualTo(PAGE + 1500); // nothing changed until the page is read
     }
 
     @ParameterizedTest(name = "block {0}")

@@ -45,6 +45,11 @@ final class PageOps {
      * A write: its chunks applied page by page through {@link WriteBegin}, in order. A page with a
      * read in flight is not written until that read has ended (the kernel's page lock): the read
      * fills the page's memory from the device and would overwrite the new bytes.
+     *
+     * <p>A write that starts past the end of the file grows it first, as a truncate would (U4), when
+     * the old end cuts a page: that page is zeroed past the old end, and so is its block on the
+     * device, so the gap between the old end and the write reads as zeros even where the device
+     * holds other bytes there.
      */
     static final class WriteOp implements Op {
         private final PageCache cache;
@@ -57,6 +62,8 @@ final class PageOps {
         private WriteBegin begin;
         private int bytesApplied;
         private long pagesDirtied;
+        private TruncateOp grow;
+        private boolean grown;
 
         WriteOp(PageCache cache, FileReads reads, BlockMapper mapper, WriteData data, DurabilityTracker tracker,
                 DurabilityTracker.Ticket ticket) {
@@ -70,6 +77,12 @@ final class PageOps {
 
         @Override
         public ReadStep step() {
+            if (!grown) {
+                ReadStep growing = growStep();
+                if (growing != null) {
+                    return growing;
+                }
+            }
             while (chunk < data.chunks()) {
                 long page = data.firstPage() + chunk;
                 if (begin == null) {
@@ -91,6 +104,26 @@ final class PageOps {
                 chunk++;
             }
             return new ReadStep.Done(List.of());
+        }
+
+        /** Steps the grow to the write's offset, if one is needed: {@code null} once it is done. */
+        private ReadStep growStep() {
+            if (grow == null) {
+                long size = cache.size();
+                if (data.offset() <= size || size % cache.pageSize() == 0) {
+                    grown = true;
+                    return null;
+                }
+                grow = new TruncateOp(cache, mapper, reads, data.offset());
+            }
+            ReadStep step = grow.step();
+            if (!(step instanceof ReadStep.Done done)) {
+                return step;
+            }
+            grown = true;
+            grow = null;
+            // Readahead the edge read started: submitted now, and this write stepped again after a completion.
+            return done.bios().isEmpty() ? null : new ReadStep.AwaitReads(done.bios());
         }
 
         /** Bytes copied into the cache so far: the whole write once it is done. */
