@@ -8,8 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.writebackd.block.BioOp;
-import dev.writebackd.block.MemoryDevice.Request;
 import dev.writebackd.block.fault.Seeds;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,7 +15,6 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -141,11 +138,5 @@ class HttpApiFaultsTest {
         assertThat(released.statusCode()).isEqualTo(200);
         assertThat(json(released).get("released").asInt()).isEqualTo(1);
         assertThat(sync.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(204);
-    }
-
-    /** The successful writes of {@code inode} the device received. */
-    static List<Request> landed(long inode) {
-        return api.device.requests().stream()
-                .filter(r -> r.op() == BioOp.WRITE && r.inode() == inode && !r.failed()).toList();
     }
 }
