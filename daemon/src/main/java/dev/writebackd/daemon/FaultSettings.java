@@ -41,14 +41,16 @@ public record FaultSettings(long seed, List<FaultRule> rules) {
             try {
                 seed = config.getLong(SEED);
             } catch (ConfigException.WrongType e) {
-                throw new SettingsException(SEED, config.getValue(SEED).render(ConfigRenderOptions.concise()), "a whole number (0: random)", e);
+                throw new SettingsException(SEED, config.getValue(SEED).render(ConfigRenderOptions.concise()),
+                        "a whole number (0: random)", e);
             }
         }
         List<FaultRule> rules = new ArrayList<>();
         if (config.hasPath(RULES)) {
             ConfigValue value = config.getValue(RULES);
             if (!(value instanceof ConfigList list)) {
-                throw new SettingsException(RULES, value.render(ConfigRenderOptions.concise()), "a list of rules, [{action = error, …}, …]");
+                throw new SettingsException(RULES, value.render(ConfigRenderOptions.concise()),
+                        "a list of rules, [{action = error, …}, …]");
             }
             for (int i = 0; i < list.size(); i++) {
                 rules.add(rule(i, list.get(i)));
@@ -60,14 +62,15 @@ public record FaultSettings(long seed, List<FaultRule> rules) {
     private static FaultRule rule(int index, ConfigValue value) {
         String key = RULES + "[" + index + "]";
         if (!(value instanceof ConfigObject object)) {
-            throw new SettingsException(key, value.render(ConfigRenderOptions.concise()), "a rule: an object such as {op = write, action = error}");
+            throw new SettingsException(key, value.render(ConfigRenderOptions.concise()),
+                    "a rule: an object such as {op = write, action = error}");
         }
         try {
             return FaultRule.fromJson(object.unwrapped());
         } catch (InvalidRuleException e) {
             ConfigValue field = object.get(e.field());
-            throw new SettingsException(key + "." + e.field(), field == null ? "(absent)" : field.render(ConfigRenderOptions.concise()),
-                    e.getMessage().substring(e.field().length() + 2), e);
+            throw new SettingsException(key + "." + e.field(), field == null ? e.value()
+                    : field.render(ConfigRenderOptions.concise()), e.allowed(), e);
         }
     }
 }

@@ -77,7 +77,7 @@ final class FaultRoutes {
         try {
             rule = FaultRule.fromJson(Json.mapper().convertValue(body, MAP));
         } catch (InvalidRuleException e) {
-            throw new ErrnoException(Errno.EINVAL, "invalid rule: " + e.getMessage());
+            throw new ErrnoException(Errno.EINVAL, e.getMessage());
         }
         return done(StatusCodes.CREATED, Json.object("id", device.add(rule)));
     }

@@ -135,7 +135,7 @@ class FaultsCommandTest {
 
         assertThat(added.stdout()).isEqualTo("added fault 1\n");
         assertThat(invalid.exit()).isEqualTo(CtlCommand.EXIT_DAEMON_ERROR);
-        assertThat(invalid.stderr()).startsWith("EINVAL: invalid rule: every: ");
+        assertThat(invalid.stderr()).isEqualTo("EINVAL: every = 0 is invalid: allowed a whole number, 1 or more\n");
         assertThat(second.stdout()).isEqualTo("added fault 2\n");
         assertThat(listed.stdout()).startsWith("run seed 11\n").contains("error", "delay", "count=2", "delayMs=5");
         assertThat(faults.rules()).extracting(s -> s.rule().action()).containsExactly(FaultAction.ERROR, FaultAction.DELAY);
