@@ -4,8 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
 import dev.writebackd.actors.Engine;
+import dev.writebackd.actors.EngineFileResolver;
 import dev.writebackd.actors.persist.PersistenceConfig;
+import dev.writebackd.block.BlockDevice;
 import dev.writebackd.block.FileDevice;
+import dev.writebackd.block.fault.FaultyDevice;
+import dev.writebackd.block.fault.Seeds;
 import dev.writebackd.daemon.http.HttpApi;
 import dev.writebackd.daemon.metrics.EngineMetrics;
 import java.io.IOException;
@@ -57,16 +61,21 @@ public final class Daemon {
     private static final Duration BIND_TIMEOUT = Duration.ofSeconds(30);
     /** How long requests in flight may take to finish once the port is unbound. */
     private static final Duration REQUESTS_DONE = Duration.ofSeconds(5);
+    /** How long a fault rule scoped to a file waits for the engine to resolve the file's name. */
+    private static final Duration FILE_LOOKUP = Duration.ofSeconds(5);
 
     private final DaemonConfig config;
     private final ActorSystem<Void> http;
     private final ServerBinding binding;
+    private final AtomicReference<FaultyDevice> faults;
     private final CompletableFuture<Integer> exitCode = new CompletableFuture<>();
 
-    private Daemon(DaemonConfig config, ActorSystem<Void> http, ServerBinding binding) {
+    private Daemon(DaemonConfig config, ActorSystem<Void> http, ServerBinding binding,
+            AtomicReference<FaultyDevice> faults) {
         this.config = config;
         this.http = http;
         this.binding = binding;
+        this.faults = faults;
     }
 
     /**
@@ -78,12 +87,13 @@ public final class Daemon {
     public static Daemon start(DaemonConfig config) {
         requireNonNull(config, "config");
         AtomicReference<Engine> engine = new AtomicReference<>();
+        AtomicReference<FaultyDevice> faults = new AtomicReference<>();
         ActorSystem<Void> http = ActorSystem.create(Behaviors.empty(), "writebackd-http", config.httpConfig());
         try {
             EngineMetrics metrics = new EngineMetrics(engine::get);
-            Route api = new HttpApi(engine::get, metrics::scrape, config.api()).route();
+            Route api = new HttpApi(engine::get, metrics::scrape, config.api(), faults::get).route();
             ServerBinding binding = bind(http, config, readyGate(engine::get, api));
-            Daemon daemon = new Daemon(config, http, binding);
+            Daemon daemon = new Daemon(config, http, binding, faults);
             daemon.startEngine(engine);
             log.info("{}http://{}:{}", READY, DaemonConfig.hostForUri(config.httpHost()), daemon.port());
             return daemon;
@@ -148,7 +158,8 @@ public final class Daemon {
         createDataDir(dataDir);
         FileDevice device = openDevice();
         try {
-            Engine started = Engine.start(config.settings(), device, prepareJournal(dataDir));
+            BlockDevice stack = withFaultRules(device, engine);
+            Engine started = Engine.start(config.settings(), stack, prepareJournal(dataDir));
             engine.set(started);
             CoordinatedShutdown shutdown = CoordinatedShutdown.get(http);
             binding.addToCoordinatedShutdown(REQUESTS_DONE, http);
@@ -161,6 +172,28 @@ public final class Daemon {
             device.close();
             throw StartupException.failure("the engine did not start: " + rootMessage(e), e);
         }
+    }
+
+    /**
+     * The fault rules' layer over {@code device}: the run seed (configured, or random) logged as
+     * {@code run seed S}, the configured rules installed, file names resolved by the engine.
+     */
+    private BlockDevice withFaultRules(BlockDevice device, AtomicReference<Engine> engine) {
+        FaultSettings settings = config.faults();
+        long runSeed = settings.seed() != 0 ? settings.seed() : Seeds.randomRunSeed();
+        log.info("run seed {}", runSeed);
+        FaultyDevice layer = new FaultyDevice(device, runSeed, new EngineFileResolver(engine::get, FILE_LOOKUP));
+        settings.rules().forEach(layer::add);
+        if (!settings.rules().isEmpty()) {
+            log.info("{} fault rule(s) from the configuration installed", settings.rules().size());
+        }
+        faults.set(layer);
+        return layer;
+    }
+
+    /** The fault rules' layer, once the engine has started. */
+    public java.util.Optional<FaultyDevice> faults() {
+        return java.util.Optional.ofNullable(faults.get());
     }
 
     private static void createDataDir(Path dataDir) {
@@ -200,6 +233,7 @@ public final class Daemon {
         Duration timeout = config.drainTimeout();
         log.info("writebackd stopping: writing back dirty data (up to {} s)", timeout.toSeconds());
         return engine.shutdown(timeout).handle((ok, failure) -> {
+            faults().ifPresent(FaultyDevice::clear); // stalled bios go before the device closes
             device.close();
             if (failure == null) {
                 log.info("writebackd stopped; everything was written back");

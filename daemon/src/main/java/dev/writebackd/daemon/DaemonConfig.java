@@ -147,12 +147,18 @@ public record DaemonConfig(Path dataDir, Path devicePath, String httpHost, int h
                 throw new SettingsException(DRAIN_TIMEOUT, drain.toString(), "a duration above 0");
             }
             Config httpConfig = httpOverrides(drain).withFallback(layered).resolve();
+            FaultSettings.fromConfig(httpConfig); // an invalid rule stops the start here
             return new DaemonConfig(dataDir, devicePath, host, port, settings, engineOverrides, httpConfig, drain, api);
         } catch (SettingsException | IllegalArgumentException e) {
             throw StartupException.usage(e.getMessage(), e);
         } catch (ConfigException e) {
             throw StartupException.usage("invalid configuration: " + e.getMessage(), e);
         }
+    }
+
+    /** The fault rules' run seed and start-up rules ({@code writebackd.faults}), checked by {@link #resolve}. */
+    public FaultSettings faults() {
+        return FaultSettings.fromConfig(httpConfig);
     }
 
     /** The address the HTTP API is configured to bind, for messages: {@code http://host:port}. */

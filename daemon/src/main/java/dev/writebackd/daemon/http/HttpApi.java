@@ -10,6 +10,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.withRequestTimeoutResponse;
 
 import dev.writebackd.actors.Engine;
+import dev.writebackd.block.fault.FaultyDevice;
 import dev.writebackd.error.Errno;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -28,8 +29,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The HTTP API of DESIGN.md's "Interfaces" over an engine: handles, data, fsync, truncate, syncfs,
- * the one-shot file forms, sync, stats, policy, metrics and health ({@code /v1/faults…} answers 501
- * until fault injection exists). The engine is looked up per request (a power cut replaces it;
+ * the one-shot file forms, sync, stats, policy, metrics, health and the fault rules
+ * ({@link FaultRoutes}; 501 without a fault layer). The engine is looked up per request (a power cut replaces it;
  * {@code null} answers 503 ESHUTDOWN), the metrics text is produced per scrape.
  *
  * <p>Errors are JSON {@code {"errno": …, "message": …}} with the status DESIGN.md gives each errno;
@@ -52,14 +53,24 @@ public final class HttpApi {
         this(engine, metrics, ApiSettings.defaults());
     }
 
-    /** The API with {@code settings}' body limit and token. */
+    /** The API with {@code settings}' body limit and token, without a fault layer. */
     public HttpApi(Supplier<Engine> engine, Supplier<CompletionStage<String>> metrics, ApiSettings settings) {
+        this(engine, metrics, settings, () -> null);
+    }
+
+    /**
+     * The API with {@code settings}' body limit and token, and {@code /v1/faults} over the fault
+     * layer {@code faults} supplies (looked up per request; {@code null} answers 501).
+     */
+    public HttpApi(Supplier<Engine> engine, Supplier<CompletionStage<String>> metrics, ApiSettings settings,
+            Supplier<FaultyDevice> faults) {
         requireNonNull(engine, "engine");
         requireNonNull(metrics, "metrics");
+        requireNonNull(faults, "faults");
         this.settings = requireNonNull(settings, "settings");
         this.answers = new Answers(engine, settings);
         this.data = new DataRoutes(answers);
-        this.service = new ServiceRoutes(answers, metrics);
+        this.service = new ServiceRoutes(answers, metrics, new FaultRoutes(answers, faults));
         this.policy = new PolicyRoutes(answers);
     }
 

@@ -21,17 +21,19 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 
-/** The daemon-wide routes: sync, stats, faults (not built yet) under {@code /v1}; metrics and health at the root. */
+/** The daemon-wide routes: sync, stats, faults under {@code /v1}; metrics and health at the root. */
 final class ServiceRoutes {
     /** Prometheus' text exposition format. */
     static final ContentType PROMETHEUS_TEXT = ContentTypes.parse("text/plain; version=0.0.4; charset=utf-8");
 
     private final Answers answers;
     private final Supplier<CompletionStage<String>> metrics;
+    private final FaultRoutes faults;
 
-    ServiceRoutes(Answers answers, Supplier<CompletionStage<String>> metrics) {
+    ServiceRoutes(Answers answers, Supplier<CompletionStage<String>> metrics, FaultRoutes faults) {
         this.answers = answers;
         this.metrics = metrics;
+        this.faults = faults;
     }
 
     /** The routes under {@code /v1}. */
@@ -39,8 +41,11 @@ final class ServiceRoutes {
         return concat(
                 path("sync", () -> methods(post(() -> noQuery(() -> noContent(answers.engine().sync()))))),
                 path("stats", () -> methods(get(() -> noQuery(this::stats)))),
-                pathPrefix("faults", () -> complete(ApiErrors.error(StatusCodes.NOT_IMPLEMENTED, Errno.ENOTSUP,
-                        "fault injection is not built yet"))));
+                pathPrefix("faults", () -> concat(
+                        // POST /v1/faults/power-cut is mounted here, ahead of the rules' routes
+                        path("power-cut", () -> complete(ApiErrors.error(StatusCodes.NOT_IMPLEMENTED, Errno.ENOTSUP,
+                                "power cuts are not built yet"))),
+                        faults.route())));
     }
 
     /** The routes at the root. */
