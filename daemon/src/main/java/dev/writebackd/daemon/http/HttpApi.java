@@ -52,14 +52,24 @@ public final class HttpApi {
         this(engine, metrics, ApiSettings.defaults());
     }
 
-    /** The API with {@code settings}' body limit and token. */
+    /** The API with {@code settings}' body limit and token, without power cuts. */
     public HttpApi(Supplier<Engine> engine, Supplier<CompletionStage<String>> metrics, ApiSettings settings) {
+        this(engine, metrics, settings, () -> PowerCutControl.NONE);
+    }
+
+    /**
+     * The API with {@code settings}' body limit and token, and {@code POST /v1/faults/power-cut}
+     * driving the control {@code powerCuts} supplies (looked up per request).
+     */
+    public HttpApi(Supplier<Engine> engine, Supplier<CompletionStage<String>> metrics, ApiSettings settings,
+            Supplier<PowerCutControl> powerCuts) {
         requireNonNull(engine, "engine");
+        requireNonNull(powerCuts, "powerCuts");
         requireNonNull(metrics, "metrics");
         this.settings = requireNonNull(settings, "settings");
         this.answers = new Answers(engine, settings);
         this.data = new DataRoutes(answers);
-        this.service = new ServiceRoutes(answers, metrics);
+        this.service = new ServiceRoutes(answers, metrics, new PowerCutRoutes(answers, powerCuts));
         this.policy = new PolicyRoutes(answers);
     }
 
