@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigRenderOptions;
 import dev.writebackd.config.SettingsException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ public record PowerSettings(boolean volatileCache, Optional<Path> writeLog) {
             try {
                 cache = config.getBoolean(VOLATILE_CACHE);
             } catch (ConfigException.WrongType e) {
-                throw new SettingsException(VOLATILE_CACHE, config.getValue(VOLATILE_CACHE).render(), "on or off", e);
+                throw new SettingsException(VOLATILE_CACHE, config.getValue(VOLATILE_CACHE).render(ConfigRenderOptions.concise()), "on or off", e);
             }
         }
         Optional<Path> log = Optional.empty();
@@ -45,7 +46,7 @@ public record PowerSettings(boolean volatileCache, Optional<Path> writeLog) {
             try {
                 value = config.getString(WRITE_LOG);
             } catch (ConfigException.WrongType e) {
-                throw new SettingsException(WRITE_LOG, config.getValue(WRITE_LOG).render(),
+                throw new SettingsException(WRITE_LOG, config.getValue(WRITE_LOG).render(ConfigRenderOptions.concise()),
                         "a file path (relative to the data directory), or \"\" for none", e);
             }
             if (!value.isBlank()) {

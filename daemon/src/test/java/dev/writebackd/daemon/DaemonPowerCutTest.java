@@ -79,7 +79,7 @@ class DaemonPowerCutTest {
     void aCutWithoutASeedDerivesItFromTheRunSeedAndTheCutsNumber() {
         try (FaultLab lab = FaultLab.start(tmp, LAB)) {
             HttpResponse<byte[]> first = lab.send("POST", "/v1/faults/power-cut", "{\"mode\": \"random\"}");
-            HttpResponse<byte[]> second = lab.send("POST", "/v1/faults/power-cut", "{\"mode\": \"drop-unflushed\"}");
+            HttpResponse<byte[]> second = lab.send("POST", "/v1/faults/power-cut", null); // defaults: drop-unflushed
 
             assertThat(first.statusCode()).as(text(first)).isEqualTo(200);
             assertThat(json(first).get("seed").asLong()).isEqualTo(Seeds.derive(RUN_SEED, "power-cut", 1));
@@ -94,7 +94,8 @@ class DaemonPowerCutTest {
             long handle = lab.open("kept");
 
             assertErrno(lab.send("POST", "/v1/faults/power-cut", "{\"mode\": \"sideways\"}"), 400, "EINVAL", "mode");
-            assertErrno(lab.send("POST", "/v1/faults/power-cut", "{}"), 400, "EINVAL", "mode");
+            assertErrno(lab.send("POST", "/v1/faults/power-cut", "{\"mode\": 3}"), 400, "EINVAL", "mode");
+            assertErrno(lab.send("POST", "/v1/faults/power-cut?seed=3", "{}"), 400, "EINVAL", "seed");
             assertErrno(lab.send("POST", "/v1/faults/power-cut", "{\"mode\": \"random\", \"seed\": \"x\"}"), 400,
                     "EINVAL", "seed");
             assertErrno(lab.send("POST", "/v1/faults/power-cut", "{\"mode\": \"random\", \"seed\": 1.5}"), 400,
