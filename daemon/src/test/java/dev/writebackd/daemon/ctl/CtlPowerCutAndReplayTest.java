@@ -90,6 +90,13 @@ class CtlPowerCutAndReplayTest {
         assertThat(toEnd.exit()).as(toEnd.stderr()).isEqualTo(CtlCommand.EXIT_OK);
         assertThat(toEnd.stdout()).contains("1 power cuts");
         assertSameBytes(last, image);
+
+        Ctl.Run list = Ctl.run("replay", log.toString(), "--list");
+        assertThat(list.exit()).as(list.stderr()).isEqualTo(CtlCommand.EXIT_OK);
+        assertThat(list.stdout()).contains("flush " + firstEpoch + ": after ", "flush " + lastEpoch + ": after ",
+                "power cut (random, seed 11): after ", "67108864-byte device");
+        assertThat(list.stdout().indexOf("flush " + firstEpoch + ":"))
+                .isLessThan(list.stdout().indexOf("power cut (random"));
     }
 
     @Test
@@ -107,6 +114,8 @@ class CtlPowerCutAndReplayTest {
         assertThat(bad.stderr()).contains("not a writebackd write log");
 
         assertThat(Ctl.run("replay", notALog.toString(), "--to-flush", "1").exit()).isEqualTo(CtlCommand.EXIT_USAGE);
+        assertThat(Ctl.run("replay", notALog.toString(), "--out", out.toString()).exit()).isEqualTo(CtlCommand.EXIT_USAGE);
+        assertThat(Ctl.run("replay", notALog.toString(), "--list").exit()).isEqualTo(CtlCommand.EXIT_DAEMON_ERROR);
         assertThat(Ctl.run("replay", notALog.toString(), "--to-flush", "-1", "--out", out.toString()).exit())
                 .isEqualTo(CtlCommand.EXIT_USAGE);
         assertThat(out).doesNotExist();
