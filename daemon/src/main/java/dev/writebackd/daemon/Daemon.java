@@ -164,6 +164,7 @@ public final class Daemon {
         FileDevice device = openDevice();
         BlockDevice stack = device;
         try {
+            runSeed(); // logged before anything can draw from it
             stack = withWriteLog(withVolatileCache(stack));
             BlockDevice top = stack;
             engine.set(startEngineOn(top));
