@@ -50,11 +50,11 @@ class ReadaheadWindowTest {
     }
 
     @Test
-    @DisplayName("A2 a window of one page reads the page asked for at index 0 and marks none: there is no room to read ahead")
-    void onePageWindowMarksNothing() {
+    @DisplayName("A2 a one-page window reading page 0 reads that page and marks nothing (no async part)")
+    void onePageWindowAtPageZero() {
         ReadaheadWindow window = new ReadaheadWindow(1);
 
-        ReadaheadWindow.Range range = window.onRead(0, 1);
+        Range range = window.onRead(0, 1);
 
         assertThat(range.start()).isZero();
         assertThat(range.size()).isEqualTo(1);

@@ -10,6 +10,8 @@ import dev.writebackd.block.BlockDevice;
 import dev.writebackd.block.FileDevice;
 import dev.writebackd.block.fault.FaultyDevice;
 import dev.writebackd.block.fault.Seeds;
+import dev.writebackd.block.fault.VolatileCacheDevice;
+import dev.writebackd.block.fault.WriteLogDevice;
 import dev.writebackd.daemon.http.HttpApi;
 import dev.writebackd.daemon.metrics.EngineMetrics;
 import java.io.IOException;
@@ -18,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -67,14 +70,19 @@ public final class Daemon {
     private final DaemonConfig config;
     private final ActorSystem<Void> http;
     private final ServerBinding binding;
+    private final AtomicReference<PowerCuts> powerCuts;
     private final AtomicReference<FaultyDevice> faults;
     private final CompletableFuture<Integer> exitCode = new CompletableFuture<>();
+    /** The device stack's power-cut layers, when configured; set while the engine starts. */
+    private VolatileCacheDevice volatileCache;
+    private WriteLogDevice writeLog;
 
     private Daemon(DaemonConfig config, ActorSystem<Void> http, ServerBinding binding,
-            AtomicReference<FaultyDevice> faults) {
+            AtomicReference<PowerCuts> powerCuts, AtomicReference<FaultyDevice> faults) {
         this.config = config;
         this.http = http;
         this.binding = binding;
+        this.powerCuts = powerCuts;
         this.faults = faults;
     }
 
@@ -87,13 +95,14 @@ public final class Daemon {
     public static Daemon start(DaemonConfig config) {
         requireNonNull(config, "config");
         AtomicReference<Engine> engine = new AtomicReference<>();
+        AtomicReference<PowerCuts> powerCuts = new AtomicReference<>();
         AtomicReference<FaultyDevice> faults = new AtomicReference<>();
         ActorSystem<Void> http = ActorSystem.create(Behaviors.empty(), "writebackd-http", config.httpConfig());
         try {
             EngineMetrics metrics = new EngineMetrics(engine::get);
-            Route api = new HttpApi(engine::get, metrics::scrape, config.api(), faults::get).route();
+            Route api = new HttpApi(engine::get, metrics::scrape, config.api(), faults::get, powerCuts::get).route();
             ServerBinding binding = bind(http, config, readyGate(engine::get, api));
-            Daemon daemon = new Daemon(config, http, binding, faults);
+            Daemon daemon = new Daemon(config, http, binding, powerCuts, faults);
             daemon.startEngine(engine);
             log.info("{}http://{}:{}", READY, DaemonConfig.hostForUri(config.httpHost()), daemon.port());
             return daemon;
@@ -157,21 +166,56 @@ public final class Daemon {
         Path dataDir = config.dataDir();
         createDataDir(dataDir);
         FileDevice device = openDevice();
+        BlockDevice stack = device;
         try {
-            BlockDevice stack = withFaultRules(device, engine);
-            Engine started = Engine.start(config.settings(), stack, prepareJournal(dataDir));
-            engine.set(started);
+            stack = withFaultRules(withWriteLog(withVolatileCache(stack)), engine);
+            BlockDevice top = stack;
+            engine.set(startEngineOn(top));
+            FaultyDevice rules = faults.get();
+            powerCuts.set(new PowerCuts(engine, volatileCache, writeLog, rules.runSeed(), rules::release,
+                    () -> startEngineOn(top)));
             CoordinatedShutdown shutdown = CoordinatedShutdown.get(http);
             binding.addToCoordinatedShutdown(REQUESTS_DONE, http);
             shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "drain-engine",
-                    () -> drain(started, device));
+                    () -> drain(engine, top));
         } catch (StartupException e) {
-            device.close();
+            stack.close();
             throw e;
         } catch (RuntimeException e) {
-            device.close();
+            stack.close();
             throw StartupException.failure("the engine did not start: " + rootMessage(e), e);
         }
+    }
+
+    /** An engine on {@code device} with the data directory's journal: at start, and after each power cut. */
+    private Engine startEngineOn(BlockDevice device) {
+        return Engine.start(config.settings(), device, prepareJournal(config.dataDir()));
+    }
+
+    /** {@code device} under a volatile write cache if {@code writebackd.faults.volatile-cache} is on. */
+    private BlockDevice withVolatileCache(BlockDevice device) {
+        if (!config.power().volatileCache()) {
+            return device;
+        }
+        volatileCache = new VolatileCacheDevice(device);
+        log.info("volatile write cache on: unflushed writes are lost by a power cut (POST /v1/faults/power-cut)");
+        return volatileCache;
+    }
+
+    /** {@code device} under a write log if {@code writebackd.faults.write-log} names a file. */
+    private BlockDevice withWriteLog(BlockDevice device) {
+        Optional<Path> path = config.power().writeLog();
+        if (path.isEmpty()) {
+            return device;
+        }
+        try {
+            writeLog = WriteLogDevice.start(device, path.get());
+        } catch (IOException | RuntimeException e) {
+            throw StartupException.failure("write log " + path.get() + " cannot be written: " + rootMessage(e), e);
+        }
+        log.info("write log: {} (replay with: writebackd ctl replay {} --to-flush N --out IMAGE)", path.get(),
+                path.get());
+        return writeLog;
     }
 
     /**
@@ -229,10 +273,17 @@ public final class Daemon {
     }
 
     /** The shutdown task: writes back everything within the drain timeout and records the exit status. */
-    private CompletionStage<Done> drain(Engine engine, FileDevice device) {
+    private CompletionStage<Done> drain(AtomicReference<Engine> engine, BlockDevice device) {
         Duration timeout = config.drainTimeout();
         log.info("writebackd stopping: writing back dirty data (up to {} s)", timeout.toSeconds());
-        return engine.shutdown(timeout).handle((ok, failure) -> {
+        PowerCuts cuts = powerCuts.get();
+        if (cuts != null) {
+            cuts.close();
+        }
+        Engine current = engine.get(); // the engine a power cut started, if any
+        CompletionStage<Void> shutdown = current != null ? current.shutdown(timeout)
+                : CompletableFuture.failedFuture(new IllegalStateException("no engine runs (a restart failed)"));
+        return shutdown.handle((ok, failure) -> {
             faults().ifPresent(FaultyDevice::clear); // stalled bios go before the device closes
             device.close();
             if (failure == null) {

@@ -29,8 +29,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The HTTP API of DESIGN.md's "Interfaces" over an engine: handles, data, fsync, truncate, syncfs,
- * the one-shot file forms, sync, stats, policy, metrics, health and the fault rules
- * ({@link FaultRoutes}; 501 without a fault layer). The engine is looked up per request (a power cut replaces it;
+ * the one-shot file forms, sync, stats, policy, metrics, health, the fault rules
+ * ({@link FaultRoutes}; 501 without a fault layer) and {@code POST /v1/faults/power-cut}
+ * ({@link PowerCutRoutes}; 409 without a volatile cache). The engine is looked up per request (a power cut replaces it;
  * {@code null} answers 503 ESHUTDOWN), the metrics text is produced per scrape.
  *
  * <p>Errors are JSON {@code {"errno": …, "message": …}} with the status DESIGN.md gives each errno;
@@ -53,24 +54,36 @@ public final class HttpApi {
         this(engine, metrics, ApiSettings.defaults());
     }
 
-    /** The API with {@code settings}' body limit and token, without a fault layer. */
+    /** The API with {@code settings}' body limit and token, without a fault layer or power cuts. */
     public HttpApi(Supplier<Engine> engine, Supplier<CompletionStage<String>> metrics, ApiSettings settings) {
         this(engine, metrics, settings, () -> null);
     }
 
     /**
      * The API with {@code settings}' body limit and token, and {@code /v1/faults} over the fault
-     * layer {@code faults} supplies (looked up per request; {@code null} answers 501).
+     * layer {@code faults} supplies (looked up per request; {@code null} answers 501), without power cuts.
      */
     public HttpApi(Supplier<Engine> engine, Supplier<CompletionStage<String>> metrics, ApiSettings settings,
             Supplier<FaultyDevice> faults) {
+        this(engine, metrics, settings, faults, () -> PowerCutControl.NONE);
+    }
+
+    /**
+     * The API with {@code settings}' body limit and token, {@code /v1/faults} over the fault layer
+     * {@code faults} supplies, and {@code POST /v1/faults/power-cut} driving the control
+     * {@code powerCuts} supplies (both looked up per request).
+     */
+    public HttpApi(Supplier<Engine> engine, Supplier<CompletionStage<String>> metrics, ApiSettings settings,
+            Supplier<FaultyDevice> faults, Supplier<PowerCutControl> powerCuts) {
         requireNonNull(engine, "engine");
+        requireNonNull(powerCuts, "powerCuts");
         requireNonNull(metrics, "metrics");
         requireNonNull(faults, "faults");
         this.settings = requireNonNull(settings, "settings");
         this.answers = new Answers(engine, settings);
         this.data = new DataRoutes(answers);
-        this.service = new ServiceRoutes(answers, metrics, new FaultRoutes(answers, faults));
+        this.service = new ServiceRoutes(answers, metrics, new FaultRoutes(answers, faults),
+                new PowerCutRoutes(answers, powerCuts));
         this.policy = new PolicyRoutes(answers);
     }
 

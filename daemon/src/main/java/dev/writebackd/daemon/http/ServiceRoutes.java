@@ -29,11 +29,14 @@ final class ServiceRoutes {
     private final Answers answers;
     private final Supplier<CompletionStage<String>> metrics;
     private final FaultRoutes faults;
+    private final PowerCutRoutes powerCuts;
 
-    ServiceRoutes(Answers answers, Supplier<CompletionStage<String>> metrics, FaultRoutes faults) {
+    ServiceRoutes(Answers answers, Supplier<CompletionStage<String>> metrics, FaultRoutes faults,
+            PowerCutRoutes powerCuts) {
         this.answers = answers;
         this.metrics = metrics;
         this.faults = faults;
+        this.powerCuts = powerCuts;
     }
 
     /** The routes under {@code /v1}. */
@@ -41,11 +44,8 @@ final class ServiceRoutes {
         return concat(
                 path("sync", () -> methods(post(() -> noQuery(() -> noContent(answers.engine().sync()))))),
                 path("stats", () -> methods(get(() -> noQuery(this::stats)))),
-                pathPrefix("faults", () -> concat(
-                        // POST /v1/faults/power-cut is mounted here, ahead of the rules' routes
-                        path("power-cut", () -> complete(ApiErrors.error(StatusCodes.NOT_IMPLEMENTED, Errno.ENOTSUP,
-                                "power cuts are not built yet"))),
-                        faults.route())));
+                powerCuts.route(), // POST /v1/faults/power-cut, ahead of the rules' routes
+                pathPrefix("faults", () -> faults.route()));
     }
 
     /** The routes at the root. */

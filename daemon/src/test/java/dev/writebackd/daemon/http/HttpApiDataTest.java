@@ -152,8 +152,11 @@ class HttpApiDataTest {
     }
 
     @Test
-    void powerCutSaysItIsNotBuiltYet() {
-        ApiFixture.assertError(api.send("POST", "/v1/faults/power-cut"), 501, "ENOTSUP");
+    void aPowerCutWithoutAVolatileCacheIsAConflict() {
+        HttpResponse<byte[]> response = api.send("POST", "/v1/faults/power-cut");
+
+        ApiFixture.assertError(response, 409, "ENOTSUP");
+        assertThat(json(response).get("message").asText()).contains("writebackd.faults.volatile-cache = on");
     }
 
     /** Handles the other tests of this class left open (they share the engine). */
