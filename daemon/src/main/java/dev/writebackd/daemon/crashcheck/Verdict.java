@@ -30,7 +30,9 @@ public record Verdict(long fsyncedBytes, long lostBytes, List<Problem> problems)
         /** A file the workload never made. */
         UNKNOWN_FILE,
         /** The engine's consistency check of its block maps and allocator failed. */
-        CONSISTENCY
+        CONSISTENCY,
+        /** An operation failed, or the engine did not restart, with no power cut to explain it. */
+        ERROR
     }
 
     /**
