@@ -77,6 +77,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -162,6 +163,8 @@ public final class Engine {
     private static final Duration TRIM_WAIT = Duration.ofSeconds(5);
     private static final Executor CALLBACKS = ForkJoinPool.commonPool();
     private static final String DEVICE_ID_FILE = "device-id";
+    /** How long a halt waits for the actor system to stop, and then for bios inside the device. */
+    private static final int HALT_IO_WAIT_SECONDS = 10;
     /** The handle the start-up replay writes through; the handles of callers count from 1. */
     private static final long REPLAY_HANDLE = 0;
 
@@ -183,13 +186,18 @@ public final class Engine {
     private final AtomicLong nextHandle = new AtomicLong();
     private final AtomicReference<CompletableFuture<Void>> shutdown = new AtomicReference<>();
     private final Object policyLock = new Object();
+    private final HaltFence fence;
+    /** Every future handed to a caller and not yet complete: a halt fails them. */
+    private final Set<CompletableFuture<?>> delivered = ConcurrentHashMap.newKeySet();
     private volatile RuntimePolicy policy;
     private volatile boolean stopped;
+    private volatile boolean halted;
 
     private Engine(ActorSystem<EngineGuardian.Command> system, EngineGuardian.Parts parts, Settings settings,
             PagePool pool, DirtyLedger ledger, Errseq deviceErrseq, MetadataCommitter committer, SharedLayout layout,
-            EngineCounters counters, String deviceId, JournaledWrites journaled) {
+            EngineCounters counters, String deviceId, JournaledWrites journaled, HaltFence fence) {
         this.system = system;
+        this.fence = fence;
         this.parts = parts;
         this.settings = settings;
         this.pool = pool;
@@ -249,11 +257,12 @@ public final class Engine {
      * Starts an engine; {@code committer} is {@code null} for persistent metadata, whose file
      * records are restored from the journal and checked before the engine answers.
      */
-    private static Engine launch(Settings settings, BlockDevice device, Config config,
+    private static Engine launch(Settings settings, BlockDevice given, Config config,
             Function<SharedLayout, MetadataCommitter> committer) {
         requireNonNull(settings, "settings");
-        requireNonNull(device, "device");
+        requireNonNull(given, "device");
         requireNonNull(config, "config");
+        HaltFence device = new HaltFence(given);
         boolean persistent = committer == null;
         int pageSize = settings.pageCache().pageSize();
         int blockSize = device.blockSize();
@@ -313,7 +322,7 @@ public final class Engine {
         log.info("Engine started on a {}-byte device, {} layout, id {}{}", device.sizeBytes(), layoutName, header.id(),
                 persistent ? ", file metadata persisted" : "");
         return new Engine(system, parts, settings, pool, ledger, deviceErrseq, commits, layout, counters, deviceId,
-                journaled);
+                journaled, device);
     }
 
     /**
@@ -856,18 +865,52 @@ public final class Engine {
     }
 
     /**
-     * Stops the actors at once, writing nothing back, committing nothing: what a crash leaves, for
-     * tests of the start-up restore. Completes once the actor system has terminated.
+     * Stops the engine at once, as a power cut or a killed process would: nothing more is written
+     * back, flushed or committed. From the call on, no bio of this engine reaches the device (a bio
+     * already inside the device is waited for, at most {@value #HALT_IO_WAIT_SECONDS} s); every
+     * call still pending — and every durable future handed out and not yet complete — fails with
+     * ESHUTDOWN, as does every later call; every handle is closed. The device is not closed, and
+     * the journal is released: once this returns, {@link #start} on the same device and data
+     * directory restores what was committed, as after a crash. Idempotent; blocks until the actor
+     * system has terminated (at most {@value #HALT_IO_WAIT_SECONDS} s more).
      */
-    CompletionStage<Void> halt() {
-        shutdown.compareAndSet(null, new CompletableFuture<>());
+    public void halt() {
+        synchronized (policyLock) {
+            if (halted) {
+                return;
+            }
+            halted = true;
+        }
+        fence.shut();
+        shutdown.compareAndSet(null, CompletableFuture.failedFuture(
+                new ErrnoException(Errno.ESHUTDOWN, "the engine was halted")));
+        stopped = true;
         if (journaled != null) {
             journaled.stop();
         }
         handles.clear();
-        stopped = true;
+        failDelivered();
         system.terminate();
-        return deliver(system.getWhenTerminated().thenApply(done -> null));
+        Duration wait = Duration.ofSeconds(HALT_IO_WAIT_SECONDS);
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            if (!fence.awaitIdle(wait)) {
+                log.warn("Halted; {} bios are still inside the device (stalled?) and may yet change it",
+                        fence.inFlight());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("Halted; the actor system did not terminate within {}: {}", wait, e.toString());
+        }
+        failDelivered();
+        log.info("Engine halted: nothing written back, flushed or committed");
+    }
+
+    private void failDelivered() {
+        for (CompletableFuture<?> future : delivered) {
+            future.completeExceptionally(new ErrnoException(Errno.ESHUTDOWN, "the engine was halted"));
+        }
     }
 
     /** One round: sync everything, then stop if all is clean, fail if it can never be, else go again. */
@@ -1041,6 +1084,12 @@ public final class Engine {
     /** The stage's outcome, delivered on a pool thread with the engine's errors unwrapped. */
     private <T> CompletionStage<T> deliver(CompletionStage<T> stage) {
         CompletableFuture<T> result = new CompletableFuture<>();
+        delivered.add(result);
+        result.whenComplete((value, failure) -> delivered.remove(result));
+        if (halted) {
+            result.completeExceptionally(new ErrnoException(Errno.ESHUTDOWN, "the engine was halted"));
+            return result;
+        }
         stage.whenComplete((value, failure) -> CALLBACKS.execute(() -> {
             if (failure == null) {
                 result.complete(value);

@@ -221,7 +221,8 @@ public final class ReadaheadWindow {
                 asyncSize = max >> 1;
             }
         }
-        return new Range(start, size, start + size - asyncSize);
+        // A window of one page has no async part (max >> 1 == 0): nothing to mark.
+        return new Range(start, size, asyncSize > 0 ? start + size - asyncSize : Range.NO_MARKER);
     }
 
     /** A2: get_init_ra_size. */

@@ -82,7 +82,7 @@ class EngineCommitTest {
         EngineStats stats = join(engine.stats());
         assertThat(stats.periodicPasses()).isPositive();
         assertThat(stats.periodicCommits()).isPositive();
-        join(engine.halt());
+        engine.halt();
 
         assertThat(readAfterRestart("periodic", data.length)).isEqualTo(data);
     }
@@ -98,7 +98,7 @@ class EngineCommitTest {
 
         join(engine.write(file, 2 * PAGE, ByteBuffer.wrap(synced), Durability.SYNCED)); // well before an hour
         assertThat(first.durable().toCompletableFuture()).as("still dirty, never written back").isNotDone();
-        join(engine.halt());
+        engine.halt();
 
         byte[] read = readAfterRestart("synced", 5 * PAGE);
         assertThat(read).hasSize(5 * PAGE);
@@ -120,7 +120,7 @@ class EngineCommitTest {
         EngineStats stats = join(engine.stats());
         assertThat(stats.dirtyPages() + stats.writebackPages()).isZero();
         assertThat(stats.periodicCommits()).as("the hour has not passed").isZero();
-        join(engine.halt());
+        engine.halt();
 
         String[] names = new String[data.length];
         Arrays.setAll(names, f -> "sync-" + f);

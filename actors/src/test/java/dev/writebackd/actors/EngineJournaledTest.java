@@ -81,7 +81,7 @@ class EngineJournaledTest {
 
     /** Stops the engine as a crash would: nothing written back, nothing committed. */
     private void crash() {
-        join(engine.halt());
+        engine.halt();
         engine = null;
     }
 

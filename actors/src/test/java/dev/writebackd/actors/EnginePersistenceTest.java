@@ -165,7 +165,7 @@ class EnginePersistenceTest {
             System.arraycopy(data, 0, model[f], offset, length);
             Arrays.fill(changedSinceSync[f], offset, offset + length, true);
         }
-        join(engine.halt());
+        engine.halt();
 
         Engine next = start(device); // refuses to start if the records map a block twice
         try {

@@ -50,6 +50,18 @@ class ReadaheadWindowTest {
     }
 
     @Test
+    @DisplayName("A2 a one-page window reading page 0 reads that page and marks nothing (no async part)")
+    void onePageWindowAtPageZero() {
+        ReadaheadWindow window = new ReadaheadWindow(1);
+
+        Range range = window.onRead(0, 1);
+
+        assertThat(range.start()).isZero();
+        assertThat(range.size()).isEqualTo(1);
+        assertThat(range.hasMarker()).isFalse();
+    }
+
+    @Test
     @DisplayName("A1 the default window is 128 KiB: 32 pages of 4 KiB")
     void defaultWindow() {
         assertThat(new ReadaheadWindow().maxPages()).isEqualTo(32).isEqualTo(ReadaheadWindow.DEFAULT_MAX_PAGES);
