@@ -20,12 +20,17 @@ public final class CrashCheck {
     private final CrashCheckOptions options;
     private final PrintWriter out;
     private final PrintWriter progress;
+    private final boolean trace;
 
-    /** A check with {@code options}, reporting on {@code out} and its progress on {@code progress}. */
-    public CrashCheck(CrashCheckOptions options, PrintWriter out, PrintWriter progress) {
+    /**
+     * A check with {@code options}, reporting on {@code out} and its progress on {@code progress};
+     * with {@code trace}, {@code out} also gets every operation, cut and restart.
+     */
+    public CrashCheck(CrashCheckOptions options, PrintWriter out, PrintWriter progress, boolean trace) {
         this.options = requireNonNull(options, "options");
         this.out = requireNonNull(out, "out");
         this.progress = requireNonNull(progress, "progress");
+        this.trace = trace;
     }
 
     /**
@@ -38,7 +43,7 @@ public final class CrashCheck {
         long started = System.nanoTime();
         for (int i = 0; i < options.seeds(); i++) {
             long seed = options.firstSeed() + i;
-            SeedRun run = new SeedRun(seed, options);
+            SeedRun run = new SeedRun(seed, options, trace ? line -> out.println("  " + seed + ": " + line) : line -> { });
             SeedResult result = run.run();
             results.add(result);
             out.println(result.line());

@@ -63,6 +63,9 @@ public final class CrashCheckCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Show the engine's warnings and errors (hidden by default).")
     boolean verbose;
 
+    @Option(names = "--trace", description = "Print every operation, cut and restart (to study a failing seed).")
+    boolean trace;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -82,7 +85,7 @@ public final class CrashCheckCommand implements Callable<Integer> {
                     Files.createTempDirectory("writebackd-crashcheck"));
         }
         EngineLogs.quiet(verbose);
-        List<SeedResult> results = new CrashCheck(options, out, err).run();
+        List<SeedResult> results = new CrashCheck(options, out, err, trace).run();
         boolean allOk = results.stream().allMatch(SeedResult::ok);
         if (temporary && allOk) {
             SeedRun.deleteRecursively(options.dir());

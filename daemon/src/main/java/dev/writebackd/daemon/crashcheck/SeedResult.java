@@ -28,9 +28,10 @@ public record SeedResult(long seed, int ops, int cuts, long fsyncedBytes, long l
         return problems.isEmpty();
     }
 
-    /** The seed's line: seed, ops, cuts, bytes verified, result. */
+    /** The seed's line: seed, ops, cuts (and unflushed sectors they dropped), bytes verified, lost, result. */
     public String line() {
-        return "seed " + seed + ": " + ops + " ops, " + cuts + " cuts, " + fsyncedBytes + " fsynced bytes verified, "
-                + lostBytes + " lost, " + (ok() ? "ok" : "FAILED (" + problems.size() + " problems)");
+        return "seed " + seed + ": " + ops + " ops, " + cuts + " cuts (" + droppedSectors
+                + " unflushed sectors dropped), " + fsyncedBytes + " fsynced bytes verified, " + lostBytes + " lost, "
+                + (ok() ? "ok" : "FAILED (" + problems.size() + " problems)");
     }
 }

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -61,6 +62,7 @@ final class SeedRun {
     private final CrashModel model = new CrashModel();
     private final Workload workload;
     private final List<Problem> problems = new ArrayList<>();
+    private final Consumer<String> trace;
     private Config journal;
     private Engine engine;
     private EngineDriver driver;
@@ -70,8 +72,13 @@ final class SeedRun {
     private long lostBytes;
     private long droppedSectors;
 
-    SeedRun(long seed, CrashCheckOptions options) {
+    /**
+     * A run of seed {@code seed}; {@code trace} is told each operation, cut and restart (or
+     * ignores them).
+     */
+    SeedRun(long seed, CrashCheckOptions options, Consumer<String> trace) {
         this.seed = seed;
+        this.trace = requireNonNull(trace, "trace");
         this.options = requireNonNull(options, "options");
         this.dataDir = options.dir().resolve("seed-" + seed);
         this.plan = new SplittableRandom(Seeds.derive(seed, "cut-plan", 0));
@@ -132,7 +139,9 @@ final class SeedRun {
             if (cuts < options.cuts() && i == cuts * stretch + armAt) {
                 arm(cuts);
             }
-            driver.perform(workload.next());
+            Op op = workload.next();
+            trace.accept("op " + i + ": " + op);
+            driver.perform(op);
             if (power.isArmed() && i == stretchEnd) {
                 power.cutIfArmed();
             }
@@ -153,13 +162,18 @@ final class SeedRun {
         PowerCutMode mode = plan.nextBoolean() ? PowerCutMode.RANDOM : PowerCutMode.DROP_UNFLUSHED;
         long cutSeed = Seeds.derive(seed, "power-cut", n);
         CompletableFuture<PowerCutResult> done = cut;
+        trace.accept("cut " + (n + 1) + " armed: at write or flush " + afterBios + " from here, mode "
+                + mode.wireName() + ", seed " + cutSeed);
         power.arm(afterBios, () -> done.complete(cache.powerCut(mode, cutSeed)));
     }
 
     private void crashAndRestart() throws EngineDriver.OpFailed {
         engine.halt();
         cuts++;
-        droppedSectors += cut.join().droppedSectors();
+        long dropped = cut.join().droppedSectors();
+        droppedSectors += dropped;
+        trace.accept("cut " + cuts + ": power off after " + power.writesAndFlushes() + " writes and flushes; "
+                + dropped + " unflushed sectors dropped; halted, restarting");
         power.reset();
         try {
             start();
@@ -170,6 +184,8 @@ final class SeedRun {
         }
         checkConsistency("cut " + cuts + ", after the restart");
         Recovered recovered = driver.readAll();
+        recovered.files().forEach((name, file) -> trace.accept("  found " + name + ": inode " + file.inode()
+                + ", " + file.size() + " bytes"));
         Verdict verdict = Verifier.verify(model, recovered, options.scope());
         fsyncedBytes += verdict.fsyncedBytes();
         lostBytes += verdict.lostBytes();

@@ -161,6 +161,22 @@ class VerifierTest {
     }
 
     @Test
+    void aTruncateThroughAnFsyncedHoleOwesNothingPastTheNewSize() {
+        model.created("h", 3);
+        byte[] tail = Pattern.bytes(3, 5, 8 * SECTOR, SECTOR);
+        model.write(3, 8 * SECTOR, tail); // sectors 0-7 are a hole: zeros
+        model.fsynced(3);
+        model.truncate(3, 2 * SECTOR + 10);
+        Map<String, Recovered.File> files = new LinkedHashMap<>();
+        files.put("a", new Recovered.File(A, aSynced));
+        files.put("b", new Recovered.File(B, bSynced));
+        files.put("h", new Recovered.File(3, new byte[2 * SECTOR + 10]));
+        Verdict verdict = Verifier.verify(model, new Recovered(files), Scope.ALL_DATA);
+        assertThat(verdict.problems()).isEmpty();
+        assertThat(verdict.fsyncedBytes()).isEqualTo(4 * SECTOR + 2 * SECTOR + 10);
+    }
+
+    @Test
     void aRenameNotYetForcedMayOrMayNotBeFound() {
         model.renamed("b", "c");
         Map<String, Recovered.File> before = Map.of("a", new Recovered.File(A, aSynced),
