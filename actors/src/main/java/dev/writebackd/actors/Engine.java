@@ -809,6 +809,8 @@ public final class Engine {
      * runs it on the restored maps; a crash checker runs it again on a quiet engine.
      *
      * @return the problems found, empty when the block maps and the allocator agree
+     * @throws dev.writebackd.layout.MetadataNeededException on the {@code ext2} layout when a file's
+     *     map block is not in the metadata cache
      */
     public List<ConsistencyProblem> checkConsistency() {
         return layout.checkConsistency();

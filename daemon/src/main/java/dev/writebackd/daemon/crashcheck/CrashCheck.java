@@ -43,7 +43,7 @@ public final class CrashCheck {
         long started = System.nanoTime();
         for (int i = 0; i < options.seeds(); i++) {
             long seed = options.firstSeed() + i;
-            SeedRun run = new SeedRun(seed, options, trace ? line -> out.println("  " + seed + ": " + line) : line -> { });
+            SeedRun run = new SeedRun(seed, options, trace ? line -> out.println("  " + seed + ": " + line) : SeedRun.NO_TRACE);
             SeedResult result = run.run();
             results.add(result);
             out.println(result.line());

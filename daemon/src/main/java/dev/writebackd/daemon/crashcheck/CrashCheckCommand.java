@@ -84,8 +84,10 @@ public final class CrashCheckCommand implements Callable<Integer> {
             options = new CrashCheckOptions(seeds, firstSeed, ops, cuts, options.policy(), options.layout(),
                     Files.createTempDirectory("writebackd-crashcheck"));
         }
-        EngineLogs.quiet(verbose);
-        List<SeedResult> results = new CrashCheck(options, out, err, trace).run();
+        List<SeedResult> results;
+        try (EngineLogs quiet = EngineLogs.quiet(verbose)) {
+            results = new CrashCheck(options, out, err, trace).run();
+        }
         boolean allOk = results.stream().allMatch(SeedResult::ok);
         if (temporary && allOk) {
             SeedRun.deleteRecursively(options.dir());

@@ -19,6 +19,7 @@ import dev.writebackd.error.Errno;
  */
 public final class CutSwitch implements BlockDevice {
     private final BlockDevice below;
+    private final java.util.function.Consumer<Bio> observer;
     private Runnable cut;
     private long countdown;
     private boolean off;
@@ -26,7 +27,13 @@ public final class CutSwitch implements BlockDevice {
 
     /** A switch, on and unarmed, over {@code below}. */
     public CutSwitch(BlockDevice below) {
+        this(below, null);
+    }
+
+    /** A switch over {@code below} that shows {@code observer} (if not null) each write and flush it counts. */
+    public CutSwitch(BlockDevice below, java.util.function.Consumer<Bio> observer) {
         this.below = requireNonNull(below, "below");
+        this.observer = observer;
     }
 
     @Override
@@ -47,6 +54,9 @@ public final class CutSwitch implements BlockDevice {
         }
         if (bio.op() != BioOp.READ) {
             writesAndFlushes++;
+            if (observer != null) {
+                observer.accept(bio);
+            }
             if (cut != null && --countdown == 0) {
                 cutNow();
                 return Errno.EIO;

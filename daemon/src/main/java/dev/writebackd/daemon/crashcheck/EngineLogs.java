@@ -10,14 +10,37 @@ import org.slf4j.LoggerFactory;
  * otherwise fill it with their start and halt lines, and with the warnings a halt provokes on
  * purpose (bios failing once the power is off).
  */
-final class EngineLogs {
-    private EngineLogs() {}
+final class EngineLogs implements AutoCloseable {
+    private static final String[] LOGGERS = {Logger.ROOT_LOGGER_NAME, "dev.writebackd", "org.apache.pekko"};
 
-    /** Only warnings and errors with {@code verbose}, else nothing. */
-    static void quiet(boolean verbose) {
-        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
-            context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(verbose ? Level.WARN : Level.OFF);
-            context.getLogger("dev.writebackd").setLevel(verbose ? Level.WARN : Level.OFF);
+    private final Level[] before = new Level[LOGGERS.length];
+    private final LoggerContext context;
+
+    private EngineLogs(boolean verbose) {
+        context = LoggerFactory.getILoggerFactory() instanceof LoggerContext c ? c : null;
+        if (context == null) {
+            return;
+        }
+        for (int i = 0; i < LOGGERS.length; i++) {
+            ch.qos.logback.classic.Logger logger = context.getLogger(LOGGERS[i]);
+            before[i] = logger.getLevel();
+            logger.setLevel(verbose ? Level.WARN : Level.OFF);
+        }
+    }
+
+    /** Only warnings and errors with {@code verbose}, else nothing, until closed. */
+    static EngineLogs quiet(boolean verbose) {
+        return new EngineLogs(verbose);
+    }
+
+    /** Puts the levels back. */
+    @Override
+    public void close() {
+        if (context == null) {
+            return;
+        }
+        for (int i = 0; i < LOGGERS.length; i++) {
+            context.getLogger(LOGGERS[i]).setLevel(before[i]);
         }
     }
 }
