@@ -509,6 +509,37 @@ public final class Engine {
                         .toList()));
     }
 
+    /**
+     * The inode file {@code name} names now, or empty if there is no such file or the name is not
+     * valid: for callers outside the engine that scope something to a file by name, such as fault
+     * rules ({@code FileResolver}).
+     *
+     * @return the inode; ESHUTDOWN once the engine has stopped
+     */
+    public CompletionStage<java.util.OptionalLong> inodeOf(String name) {
+        requireNonNull(name, "name");
+        if (stopped) {
+            return CompletableFuture.failedFuture(shutDown());
+        }
+        if (FileNames.problem(name).isPresent()) {
+            return CompletableFuture.completedFuture(java.util.OptionalLong.empty());
+        }
+        CompletionStage<java.util.OptionalLong> inode = this.<Namespace.Command, Namespace.Entry>askWithStatus(
+                parts.namespace(), replyTo -> new Namespace.Lookup(name, replyTo))
+                .handle((entry, failure) -> {
+                    if (failure == null) {
+                        return java.util.OptionalLong.of(entry.inode());
+                    }
+                    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                            ? failure.getCause() : failure;
+                    if (cause instanceof ErrnoException e && e.errno() == Errno.ENOENT) {
+                        return java.util.OptionalLong.empty();
+                    }
+                    throw failure instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(failure);
+                });
+        return deliver(inode);
+    }
+
     /** Closes {@code handle}; EBADF if it is not open. */
     public CompletionStage<Void> close(Handle handle) {
         ErrnoException invalid = checkHandle(handle);

@@ -31,7 +31,7 @@ class InvalidSettingsTest {
             device.direct-io = sometimes                               | device.direct-io                  | "sometimes"  | true or false
             device.path = ""                                           | device.path                       | ""           | a non-empty path
             layout = zfs                                               | layout                            | "zfs"        | extent, ext2
-            preset = turbo                                             | preset                            | "turbo"      | "" (none) or durable, kernel-default, laptop, low-latency, throughput
+            preset = turbo                                             | preset                            | "turbo"      | "" (none) or durable, fault-lab, kernel-default, laptop, low-latency, throughput
             writeback.dirty-ratio = 101                                | writeback.dirty-ratio             | 101          | a percentage from 0 to 100
             writeback.dirty-background-ratio = -1                      | writeback.dirty-background-ratio  | -1           | a percentage from 0 to 100
             writeback.dirty-background-ratio = 100.5                   | writeback.dirty-background-ratio  | 100.5        | a percentage from 0 to 100

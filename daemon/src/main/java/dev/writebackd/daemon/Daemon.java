@@ -5,7 +5,11 @@ import static java.util.Objects.requireNonNull;
 import com.typesafe.config.Config;
 import dev.writebackd.actors.Engine;
 import dev.writebackd.actors.persist.PersistenceConfig;
+import dev.writebackd.block.BlockDevice;
 import dev.writebackd.block.FileDevice;
+import dev.writebackd.block.fault.Seeds;
+import dev.writebackd.block.fault.VolatileCacheDevice;
+import dev.writebackd.block.fault.WriteLogDevice;
 import dev.writebackd.daemon.http.HttpApi;
 import dev.writebackd.daemon.metrics.EngineMetrics;
 import java.io.IOException;
@@ -14,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -57,16 +62,25 @@ public final class Daemon {
     private static final Duration BIND_TIMEOUT = Duration.ofSeconds(30);
     /** How long requests in flight may take to finish once the port is unbound. */
     private static final Duration REQUESTS_DONE = Duration.ofSeconds(5);
+    /** The run seed's key (0 or absent: a random seed). */
+    private static final String RUN_SEED = "writebackd.faults.seed";
 
     private final DaemonConfig config;
     private final ActorSystem<Void> http;
     private final ServerBinding binding;
+    private final AtomicReference<PowerCuts> powerCuts;
     private final CompletableFuture<Integer> exitCode = new CompletableFuture<>();
+    /** The device stack's power-cut layers, when configured; set while the engine starts. */
+    private VolatileCacheDevice volatileCache;
+    private WriteLogDevice writeLog;
+    private Long runSeed;
 
-    private Daemon(DaemonConfig config, ActorSystem<Void> http, ServerBinding binding) {
+    private Daemon(DaemonConfig config, ActorSystem<Void> http, ServerBinding binding,
+            AtomicReference<PowerCuts> powerCuts) {
         this.config = config;
         this.http = http;
         this.binding = binding;
+        this.powerCuts = powerCuts;
     }
 
     /**
@@ -78,12 +92,13 @@ public final class Daemon {
     public static Daemon start(DaemonConfig config) {
         requireNonNull(config, "config");
         AtomicReference<Engine> engine = new AtomicReference<>();
+        AtomicReference<PowerCuts> powerCuts = new AtomicReference<>();
         ActorSystem<Void> http = ActorSystem.create(Behaviors.empty(), "writebackd-http", config.httpConfig());
         try {
             EngineMetrics metrics = new EngineMetrics(engine::get);
-            Route api = new HttpApi(engine::get, metrics::scrape, config.api()).route();
+            Route api = new HttpApi(engine::get, metrics::scrape, config.api(), powerCuts::get).route();
             ServerBinding binding = bind(http, config, readyGate(engine::get, api));
-            Daemon daemon = new Daemon(config, http, binding);
+            Daemon daemon = new Daemon(config, http, binding, powerCuts);
             daemon.startEngine(engine);
             log.info("{}http://{}:{}", READY, DaemonConfig.hostForUri(config.httpHost()), daemon.port());
             return daemon;
@@ -147,20 +162,69 @@ public final class Daemon {
         Path dataDir = config.dataDir();
         createDataDir(dataDir);
         FileDevice device = openDevice();
+        BlockDevice stack = device;
         try {
-            Engine started = Engine.start(config.settings(), device, prepareJournal(dataDir));
-            engine.set(started);
+            runSeed(); // logged before anything can draw from it
+            stack = withWriteLog(withVolatileCache(stack));
+            BlockDevice top = stack;
+            engine.set(startEngineOn(top));
+            powerCuts.set(new PowerCuts(engine, volatileCache, writeLog, runSeed(), () -> startEngineOn(top)));
             CoordinatedShutdown shutdown = CoordinatedShutdown.get(http);
             binding.addToCoordinatedShutdown(REQUESTS_DONE, http);
             shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "drain-engine",
-                    () -> drain(started, device));
+                    () -> drain(engine, top));
         } catch (StartupException e) {
-            device.close();
+            stack.close();
             throw e;
         } catch (RuntimeException e) {
-            device.close();
+            stack.close();
             throw StartupException.failure("the engine did not start: " + rootMessage(e), e);
         }
+    }
+
+    /** An engine on {@code device} with the data directory's journal: at start, and after each power cut. */
+    private Engine startEngineOn(BlockDevice device) {
+        return Engine.start(config.settings(), device, prepareJournal(config.dataDir()));
+    }
+
+    /** {@code device} under a volatile write cache if {@code writebackd.faults.volatile-cache} is on. */
+    private BlockDevice withVolatileCache(BlockDevice device) {
+        if (!config.power().volatileCache()) {
+            return device;
+        }
+        volatileCache = new VolatileCacheDevice(device);
+        log.info("volatile write cache on: unflushed writes are lost by a power cut (POST /v1/faults/power-cut)");
+        return volatileCache;
+    }
+
+    /** {@code device} under a write log if {@code writebackd.faults.write-log} names a file. */
+    private BlockDevice withWriteLog(BlockDevice device) {
+        Optional<Path> path = config.power().writeLog();
+        if (path.isEmpty()) {
+            return device;
+        }
+        try {
+            writeLog = WriteLogDevice.start(device, path.get());
+        } catch (IOException | RuntimeException e) {
+            throw StartupException.failure("write log " + path.get() + " cannot be written: " + rootMessage(e), e);
+        }
+        log.info("write log: {} (replay with: writebackd ctl replay {} --to-flush N --out IMAGE)", path.get(),
+                path.get());
+        return writeLog;
+    }
+
+    /**
+     * The run seed from which power cuts (and fault rules) without a seed of their own derive theirs:
+     * {@code writebackd.faults.seed}, or a random one if that is 0 or absent; logged once.
+     */
+    synchronized long runSeed() {
+        if (runSeed == null) {
+            Config all = config.httpConfig();
+            long configured = all.hasPath(RUN_SEED) ? all.getLong(RUN_SEED) : 0;
+            runSeed = configured != 0 ? configured : Seeds.randomRunSeed();
+            log.info("run seed {}", runSeed);
+        }
+        return runSeed;
     }
 
     private static void createDataDir(Path dataDir) {
@@ -196,10 +260,17 @@ public final class Daemon {
     }
 
     /** The shutdown task: writes back everything within the drain timeout and records the exit status. */
-    private CompletionStage<Done> drain(Engine engine, FileDevice device) {
+    private CompletionStage<Done> drain(AtomicReference<Engine> engine, BlockDevice device) {
         Duration timeout = config.drainTimeout();
         log.info("writebackd stopping: writing back dirty data (up to {} s)", timeout.toSeconds());
-        return engine.shutdown(timeout).handle((ok, failure) -> {
+        PowerCuts cuts = powerCuts.get();
+        if (cuts != null) {
+            cuts.close();
+        }
+        Engine current = engine.get(); // the engine a power cut started, if any
+        CompletionStage<Void> shutdown = current != null ? current.shutdown(timeout)
+                : CompletableFuture.failedFuture(new IllegalStateException("no engine runs (a restart failed)"));
+        return shutdown.handle((ok, failure) -> {
             device.close();
             if (failure == null) {
                 log.info("writebackd stopped; everything was written back");

@@ -147,12 +147,18 @@ public record DaemonConfig(Path dataDir, Path devicePath, String httpHost, int h
                 throw new SettingsException(DRAIN_TIMEOUT, drain.toString(), "a duration above 0");
             }
             Config httpConfig = httpOverrides(drain).withFallback(layered).resolve();
+            PowerSettings.fromConfig(httpConfig, dataDir); // an invalid power-cut setting stops the start here
             return new DaemonConfig(dataDir, devicePath, host, port, settings, engineOverrides, httpConfig, drain, api);
         } catch (SettingsException | IllegalArgumentException e) {
             throw StartupException.usage(e.getMessage(), e);
         } catch (ConfigException e) {
             throw StartupException.usage("invalid configuration: " + e.getMessage(), e);
         }
+    }
+
+    /** The power-cut layers of the device stack ({@code writebackd.faults.volatile-cache}, {@code write-log}). */
+    public PowerSettings power() {
+        return PowerSettings.fromConfig(httpConfig, dataDir);
     }
 
     /** The address the HTTP API is configured to bind, for messages: {@code http://host:port}. */

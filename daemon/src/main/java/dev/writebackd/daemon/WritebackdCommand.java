@@ -42,7 +42,7 @@ public final class WritebackdCommand implements Callable<Integer> {
     private Path configFile;
 
     @Option(names = "--preset", paramLabel = "NAME",
-            description = "Preset: kernel-default, throughput, low-latency, durable, laptop.")
+            description = "Preset: kernel-default, throughput, low-latency, durable, laptop, fault-lab.")
     private String preset;
 
     @Option(names = "--device-size", paramLabel = "SIZE", converter = SizeConverter.class,

@@ -221,6 +221,31 @@ class DaemonConfigTest {
     }
 
     @Test
+    void theFaultLabPresetTurnsOnTheVolatileCacheAndAWriteLogInTheDataDirectory() {
+        DaemonConfig lab = DaemonConfig.resolve(flags(tmp.resolve("d"), null, "fault-lab", null));
+        DaemonConfig plain = DaemonConfig.resolve(flags(tmp.resolve("d"), null, null, null));
+
+        assertThat(lab.power()).isEqualTo(new PowerSettings(true, java.util.Optional.of(tmp.resolve("d/write.log"))));
+        assertThat(plain.power()).isEqualTo(new PowerSettings(false, java.util.Optional.empty()));
+    }
+
+    @Test
+    void anInvalidVolatileCacheSettingIsRefusedNamingTheKey() throws IOException {
+        Path file = configFile("writebackd.faults.volatile-cache = sometimes");
+        StartupException e = usageError(flags(null, file, null, null));
+
+        assertThat(e.getMessage()).isEqualTo("writebackd.faults.volatile-cache = \"sometimes\" is invalid: allowed on or off");
+    }
+
+    @Test
+    void aWriteLogThatIsNotAPathIsRefusedNamingTheKey() throws IOException {
+        Path file = configFile("writebackd.faults.write-log = [1, 2]");
+        StartupException e = usageError(flags(null, file, null, null));
+
+        assertThat(e.getMessage()).startsWith("writebackd.faults.write-log = [1,2] is invalid");
+    }
+
+    @Test
     void anIPv6HostAppearsInBracketsInTheAddress() {
         assertThat(DaemonConfig.hostForUri("::1")).isEqualTo("[::1]");
         assertThat(DaemonConfig.hostForUri("localhost")).isEqualTo("localhost");

@@ -26,7 +26,7 @@ import picocli.CommandLine.TypeConversionException;
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {FileCommands.Files.class, FileCommands.Write.class, FileCommands.Read.class,
                 FileCommands.Fsync.class, SyncCommand.class, StatsCommand.class, WatchCommand.class,
-                PolicyCommand.class, FaultsCommand.class},
+                PolicyCommand.class, FaultsCommand.class, PowerCutCommand.class, ReplayCommand.class},
         footer = CtlCommand.EXIT_CODES)
 public final class CtlCommand implements Callable<Integer> {
     /** Success. */

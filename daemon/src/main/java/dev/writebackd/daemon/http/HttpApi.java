@@ -28,8 +28,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The HTTP API of DESIGN.md's "Interfaces" over an engine: handles, data, fsync, truncate, syncfs,
- * the one-shot file forms, sync, stats, policy, metrics and health ({@code /v1/faults…} answers 501
- * until fault injection exists). The engine is looked up per request (a power cut replaces it;
+ * the one-shot file forms, sync, stats, policy, metrics, health and {@code POST /v1/faults/power-cut}
+ * ({@link PowerCutRoutes}; the other {@code /v1/faults…} routes answer 501 until fault rules exist).
+ * The engine is looked up per request (a power cut replaces it;
  * {@code null} answers 503 ESHUTDOWN), the metrics text is produced per scrape.
  *
  * <p>Errors are JSON {@code {"errno": …, "message": …}} with the status DESIGN.md gives each errno;
@@ -52,14 +53,24 @@ public final class HttpApi {
         this(engine, metrics, ApiSettings.defaults());
     }
 
-    /** The API with {@code settings}' body limit and token. */
+    /** The API with {@code settings}' body limit and token, without power cuts. */
     public HttpApi(Supplier<Engine> engine, Supplier<CompletionStage<String>> metrics, ApiSettings settings) {
+        this(engine, metrics, settings, () -> PowerCutControl.NONE);
+    }
+
+    /**
+     * The API with {@code settings}' body limit and token, and {@code POST /v1/faults/power-cut}
+     * driving the control {@code powerCuts} supplies (looked up per request).
+     */
+    public HttpApi(Supplier<Engine> engine, Supplier<CompletionStage<String>> metrics, ApiSettings settings,
+            Supplier<PowerCutControl> powerCuts) {
         requireNonNull(engine, "engine");
+        requireNonNull(powerCuts, "powerCuts");
         requireNonNull(metrics, "metrics");
         this.settings = requireNonNull(settings, "settings");
         this.answers = new Answers(engine, settings);
         this.data = new DataRoutes(answers);
-        this.service = new ServiceRoutes(answers, metrics);
+        this.service = new ServiceRoutes(answers, metrics, new PowerCutRoutes(answers, powerCuts));
         this.policy = new PolicyRoutes(answers);
     }
 

@@ -28,10 +28,12 @@ final class ServiceRoutes {
 
     private final Answers answers;
     private final Supplier<CompletionStage<String>> metrics;
+    private final PowerCutRoutes powerCuts;
 
-    ServiceRoutes(Answers answers, Supplier<CompletionStage<String>> metrics) {
+    ServiceRoutes(Answers answers, Supplier<CompletionStage<String>> metrics, PowerCutRoutes powerCuts) {
         this.answers = answers;
         this.metrics = metrics;
+        this.powerCuts = powerCuts;
     }
 
     /** The routes under {@code /v1}. */
@@ -39,6 +41,7 @@ final class ServiceRoutes {
         return concat(
                 path("sync", () -> methods(post(() -> noQuery(() -> noContent(answers.engine().sync()))))),
                 path("stats", () -> methods(get(() -> noQuery(this::stats)))),
+                powerCuts.route(), // POST /v1/faults/power-cut, ahead of the other fault routes
                 pathPrefix("faults", () -> complete(ApiErrors.error(StatusCodes.NOT_IMPLEMENTED, Errno.ENOTSUP,
                         "fault injection is not built yet"))));
     }

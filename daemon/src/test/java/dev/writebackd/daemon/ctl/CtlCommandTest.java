@@ -296,7 +296,8 @@ class CtlCommandTest {
         List<CommandLine> commands = new ArrayList<>();
         collect(new CommandLine(new CtlCommand()), commands);
         assertThat(commands).extracting(CommandLine::getCommandName).contains("files", "write", "read", "fsync",
-                "sync", "stats", "watch", "policy", "get", "set", "faults", "list", "add", "rm", "clear", "release");
+                "sync", "stats", "watch", "policy", "get", "set", "faults", "list", "add", "rm", "clear", "release",
+                "power-cut", "replay");
 
         for (CommandLine command : commands) {
             List<String> path = new ArrayList<>();
@@ -306,8 +307,10 @@ class CtlCommandTest {
             path.add("--help");
             Ctl.Run run = Ctl.run(path.toArray(String[]::new));
             assertThat(run.exit()).as(String.join(" ", path)).isZero();
-            assertThat(run.stdout()).as(String.join(" ", path)).startsWith("Usage: ctl")
-                    .contains("Exit codes:", "3  no daemon answers at the URL");
+            assertThat(run.stdout()).as(String.join(" ", path)).startsWith("Usage: ctl").contains("Exit codes:");
+            if (!path.get(0).equals("replay")) { // replay reads a log file offline: no daemon involved
+                assertThat(run.stdout()).as(String.join(" ", path)).contains("3  no daemon answers at the URL");
+            }
         }
         assertThat(daemon.requests()).isEmpty();
     }
