@@ -66,10 +66,4 @@ public record Verdict(long fsyncedBytes, long lostBytes, List<Problem> problems)
     public boolean ok() {
         return problems.isEmpty();
     }
-
-    /** This verdict with {@code more} problems added. */
-    public Verdict with(List<Problem> more) {
-        return new Verdict(fsyncedBytes, lostBytes, java.util.stream.Stream.concat(problems.stream(), more.stream())
-                .toList());
-    }
 }
