@@ -73,6 +73,7 @@ final class SeedRun {
     private Engine engine;
     private EngineDriver driver;
     private CompletableFuture<PowerCutResult> cut;
+    private int opsDone;
     private int cuts;
     private long fsyncedBytes;
     private long lostBytes;
@@ -122,12 +123,11 @@ final class SeedRun {
 
     /** Runs the seed; never throws for what the engine does, only reports it. */
     SeedResult run() {
-        int ops = 0;
         try {
             Files.createDirectories(dataDir);
             journal = PersistenceConfig.prepare(dataDir);
             start();
-            ops = runOps();
+            runOps();
             if (problems.isEmpty()) {
                 finalCheck();
             }
@@ -138,7 +138,7 @@ final class SeedRun {
         } finally {
             stop();
         }
-        return new SeedResult(seed, ops, cuts, fsyncedBytes, lostBytes, droppedSectors, problems);
+        return new SeedResult(seed, opsDone, cuts, fsyncedBytes, lostBytes, droppedSectors, problems);
     }
 
     /** Where the seed's journal is; kept when the seed failed. */
@@ -146,7 +146,8 @@ final class SeedRun {
         return dataDir;
     }
 
-    private int runOps() throws EngineDriver.OpFailed {
+    /** Runs the operations and the cuts; stops at the first cut that finds a problem. */
+    private void runOps() throws EngineDriver.OpFailed {
         int stretch = options.ops() / options.cuts();
         int armAt = plan.nextInt(stretch);
         for (int i = 0; i < options.ops(); i++) {
@@ -158,18 +159,18 @@ final class SeedRun {
             Op op = workload.next();
             trace.accept("op " + i + ": " + op);
             driver.perform(op);
+            opsDone = i + 1;
             if (power.isArmed() && i == stretchEnd) {
                 power.cutIfArmed();
             }
             if (power.isOff()) {
                 crashAndRestart();
                 if (!problems.isEmpty()) {
-                    return i + 1;
+                    return;
                 }
                 armAt = plan.nextInt(stretch);
             }
         }
-        return options.ops();
     }
 
     /** Arms the switch for cut {@code n}: after a seeded number of writes or flushes, a seeded mode. */
