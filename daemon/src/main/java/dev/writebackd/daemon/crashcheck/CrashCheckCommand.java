@@ -19,14 +19,15 @@ import picocli.CommandLine.Spec;
  * found a violation (the seeds to replay are printed), 2 for bad options.
  */
 @Command(name = "crashcheck", mixinStandardHelpOptions = true,
-        description = {"Run a seeded workload (writes, overwrites, truncates, renames, fsyncs over several files)",
-            "against the engine behind a volatile write cache, cut the power at seeded points (mostly inside an",
-            "fsync or a sync), restart on the same device and journal, and verify: every fsync'd byte intact;",
-            "unsynced sectors hold an old or new version, never another file's bytes or garbage (extent layout);",
-            "the engine's consistency check passes. Deterministic: a seed replays exactly.", ""},
+        description = {"Run a seeded workload (writes, overwrites, truncates, renames, fsyncs over several files)"
+            + " against the engine behind a volatile write cache, cut the power at seeded points (mostly inside an"
+            + " fsync or a sync), restart on the same device and journal, and verify: every fsync'd byte intact;"
+            + " unsynced sectors hold an old or new version, never another file's bytes or garbage (extent"
+            + " layout); the engine's consistency check passes. A seed replays the same workload and cut plan.",
+            ""},
         footer = {"", "Output: one line per seed, then 'N cuts, B fsynced bytes verified, L lost'.",
-            "Exit status: 0 all seeds passed; 1 a violation was found (each failed seed is printed with the",
-            "command that replays it); 2 invalid option. See docs/CRASHCHECK.md."})
+            "Exit status: 0 all seeds passed; 1 a violation was found (each failed seed is printed with the"
+                + " command that replays it); 2 invalid option. See docs/CRASHCHECK.md."})
 public final class CrashCheckCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
