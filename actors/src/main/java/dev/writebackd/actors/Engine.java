@@ -79,6 +79,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -189,6 +190,7 @@ public final class Engine {
     private final HaltFence fence;
     /** Every future handed to a caller and not yet complete: a halt fails them. */
     private final Set<CompletableFuture<?>> delivered = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean halting = new AtomicBoolean();
     private volatile RuntimePolicy policy;
     private volatile boolean stopped;
     private volatile boolean halted;
@@ -900,20 +902,18 @@ public final class Engine {
     /**
      * Stops the engine at once, as a power cut or a killed process would: nothing more is written
      * back, flushed or committed. From the call on, no bio of this engine reaches the device (a bio
-     * already inside the device is waited for, at most {@value #HALT_IO_WAIT_SECONDS} s); every
+     * already inside the device is waited for, at most 10 s); every
      * call still pending — and every durable future handed out and not yet complete — fails with
      * ESHUTDOWN, as does every later call; every handle is closed. The device is not closed, and
      * the journal is released: once this returns, {@link #start} on the same device and data
      * directory restores what was committed, as after a crash. Idempotent; blocks until the actor
-     * system has terminated (at most {@value #HALT_IO_WAIT_SECONDS} s more).
+     * system has terminated (at most 10 s more); a second call returns at once.
      */
     public void halt() {
-        synchronized (policyLock) {
-            if (halted) {
-                return;
-            }
-            halted = true;
+        if (!halting.compareAndSet(false, true)) {
+            return;
         }
+        halted = true;
         fence.shut();
         shutdown.compareAndSet(null, CompletableFuture.failedFuture(
                 new ErrnoException(Errno.ESHUTDOWN, "the engine was halted")));

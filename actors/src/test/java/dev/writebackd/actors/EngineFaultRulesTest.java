@@ -89,7 +89,7 @@ class EngineFaultRulesTest {
     }
 
     @Test
-    @DisplayName("E3 a write-EIO rule scoped to one file fails only that file's fsync, once")
+    @DisplayName("E2 a write-EIO rule scoped to one file fails only that file's fsync, once")
     void aFileScopedRuleFailsOnlyThatFile() {
         Handle victim = start("victim");
         Handle bystander = join(engine.get().open("bystander", true));

@@ -4,9 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
 import dev.writebackd.actors.Engine;
+import dev.writebackd.actors.EngineFileResolver;
 import dev.writebackd.actors.persist.PersistenceConfig;
 import dev.writebackd.block.BlockDevice;
 import dev.writebackd.block.FileDevice;
+import dev.writebackd.block.fault.FaultyDevice;
 import dev.writebackd.block.fault.Seeds;
 import dev.writebackd.block.fault.VolatileCacheDevice;
 import dev.writebackd.block.fault.WriteLogDevice;
@@ -62,25 +64,26 @@ public final class Daemon {
     private static final Duration BIND_TIMEOUT = Duration.ofSeconds(30);
     /** How long requests in flight may take to finish once the port is unbound. */
     private static final Duration REQUESTS_DONE = Duration.ofSeconds(5);
-    /** The run seed's key (0 or absent: a random seed). */
-    private static final String RUN_SEED = "writebackd.faults.seed";
+    /** How long a fault rule scoped to a file waits for the engine to resolve the file's name. */
+    private static final Duration FILE_LOOKUP = Duration.ofSeconds(5);
 
     private final DaemonConfig config;
     private final ActorSystem<Void> http;
     private final ServerBinding binding;
     private final AtomicReference<PowerCuts> powerCuts;
+    private final AtomicReference<FaultyDevice> faults;
     private final CompletableFuture<Integer> exitCode = new CompletableFuture<>();
     /** The device stack's power-cut layers, when configured; set while the engine starts. */
     private VolatileCacheDevice volatileCache;
     private WriteLogDevice writeLog;
-    private Long runSeed;
 
     private Daemon(DaemonConfig config, ActorSystem<Void> http, ServerBinding binding,
-            AtomicReference<PowerCuts> powerCuts) {
+            AtomicReference<PowerCuts> powerCuts, AtomicReference<FaultyDevice> faults) {
         this.config = config;
         this.http = http;
         this.binding = binding;
         this.powerCuts = powerCuts;
+        this.faults = faults;
     }
 
     /**
@@ -93,12 +96,13 @@ public final class Daemon {
         requireNonNull(config, "config");
         AtomicReference<Engine> engine = new AtomicReference<>();
         AtomicReference<PowerCuts> powerCuts = new AtomicReference<>();
+        AtomicReference<FaultyDevice> faults = new AtomicReference<>();
         ActorSystem<Void> http = ActorSystem.create(Behaviors.empty(), "writebackd-http", config.httpConfig());
         try {
             EngineMetrics metrics = new EngineMetrics(engine::get);
-            Route api = new HttpApi(engine::get, metrics::scrape, config.api(), powerCuts::get).route();
+            Route api = new HttpApi(engine::get, metrics::scrape, config.api(), faults::get, powerCuts::get).route();
             ServerBinding binding = bind(http, config, readyGate(engine::get, api));
-            Daemon daemon = new Daemon(config, http, binding, powerCuts);
+            Daemon daemon = new Daemon(config, http, binding, powerCuts, faults);
             daemon.startEngine(engine);
             log.info("{}http://{}:{}", READY, DaemonConfig.hostForUri(config.httpHost()), daemon.port());
             return daemon;
@@ -164,11 +168,12 @@ public final class Daemon {
         FileDevice device = openDevice();
         BlockDevice stack = device;
         try {
-            runSeed(); // logged before anything can draw from it
-            stack = withWriteLog(withVolatileCache(stack));
+            stack = withFaultRules(withWriteLog(withVolatileCache(stack)), engine);
             BlockDevice top = stack;
             engine.set(startEngineOn(top));
-            powerCuts.set(new PowerCuts(engine, volatileCache, writeLog, runSeed(), () -> startEngineOn(top)));
+            FaultyDevice rules = faults.get();
+            powerCuts.set(new PowerCuts(engine, volatileCache, writeLog, rules.runSeed(), rules::release,
+                    () -> startEngineOn(top)));
             CoordinatedShutdown shutdown = CoordinatedShutdown.get(http);
             binding.addToCoordinatedShutdown(REQUESTS_DONE, http);
             shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "drain-engine",
@@ -214,17 +219,25 @@ public final class Daemon {
     }
 
     /**
-     * The run seed from which power cuts (and fault rules) without a seed of their own derive theirs:
-     * {@code writebackd.faults.seed}, or a random one if that is 0 or absent; logged once.
+     * The fault rules' layer over {@code device}: the run seed (configured, or random) logged as
+     * {@code run seed S}, the configured rules installed, file names resolved by the engine.
      */
-    synchronized long runSeed() {
-        if (runSeed == null) {
-            Config all = config.httpConfig();
-            long configured = all.hasPath(RUN_SEED) ? all.getLong(RUN_SEED) : 0;
-            runSeed = configured != 0 ? configured : Seeds.randomRunSeed();
-            log.info("run seed {}", runSeed);
+    private BlockDevice withFaultRules(BlockDevice device, AtomicReference<Engine> engine) {
+        FaultSettings settings = config.faults();
+        long runSeed = settings.seed() != 0 ? settings.seed() : Seeds.randomRunSeed();
+        log.info("run seed {}", runSeed);
+        FaultyDevice layer = new FaultyDevice(device, runSeed, new EngineFileResolver(engine::get, FILE_LOOKUP));
+        settings.rules().forEach(layer::add);
+        if (!settings.rules().isEmpty()) {
+            log.info("{} fault rule(s) from the configuration installed", settings.rules().size());
         }
-        return runSeed;
+        faults.set(layer);
+        return layer;
+    }
+
+    /** The fault rules' layer, once the engine has started. */
+    public java.util.Optional<FaultyDevice> faults() {
+        return java.util.Optional.ofNullable(faults.get());
     }
 
     private static void createDataDir(Path dataDir) {
@@ -271,6 +284,7 @@ public final class Daemon {
         CompletionStage<Void> shutdown = current != null ? current.shutdown(timeout)
                 : CompletableFuture.failedFuture(new IllegalStateException("no engine runs (a restart failed)"));
         return shutdown.handle((ok, failure) -> {
+            faults().ifPresent(FaultyDevice::clear); // stalled bios go before the device closes
             device.close();
             if (failure == null) {
                 log.info("writebackd stopped; everything was written back");

@@ -148,6 +148,7 @@ public record DaemonConfig(Path dataDir, Path devicePath, String httpHost, int h
             }
             Config httpConfig = httpOverrides(drain).withFallback(layered).resolve();
             PowerSettings.fromConfig(httpConfig, dataDir); // an invalid power-cut setting stops the start here
+            FaultSettings.fromConfig(httpConfig); // an invalid rule stops the start here
             return new DaemonConfig(dataDir, devicePath, host, port, settings, engineOverrides, httpConfig, drain, api);
         } catch (SettingsException | IllegalArgumentException e) {
             throw StartupException.usage(e.getMessage(), e);
@@ -159,6 +160,11 @@ public record DaemonConfig(Path dataDir, Path devicePath, String httpHost, int h
     /** The power-cut layers of the device stack ({@code writebackd.faults.volatile-cache}, {@code write-log}). */
     public PowerSettings power() {
         return PowerSettings.fromConfig(httpConfig, dataDir);
+    }
+
+    /** The fault rules' run seed and start-up rules ({@code writebackd.faults}), checked by {@link #resolve}. */
+    public FaultSettings faults() {
+        return FaultSettings.fromConfig(httpConfig);
     }
 
     /** The address the HTTP API is configured to bind, for messages: {@code http://host:port}. */

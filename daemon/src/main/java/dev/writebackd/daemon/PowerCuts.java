@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A cut without a seed takes {@code Seeds.derive(runSeed, "power-cut", n)} for the n-th cut of
  * the run (n = 1, 2, …, counting every cut), so a run with the same run seed and the same requests
- * cuts the same way. Cuts run one at a time on a thread of their own; each is logged with its seed.
+ * cuts the same way. Bios that a stall rule holds are released first (they reach the cache before
+ * the cut, like writes in flight when the power goes). Cuts run one at a time on a thread of their own; each is logged with its seed.
  * Run-time policy changes do not survive a cut: the new engine starts from the configuration, as
  * after a reboot. Fault rules below the engine stay as they are.
  *
@@ -42,6 +43,7 @@ final class PowerCuts implements PowerCutControl {
     private final VolatileCacheDevice cache;
     private final WriteLogDevice writeLog;
     private final long runSeed;
+    private final Runnable releaseStalled;
     private final Supplier<Engine> restart;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(task -> {
         Thread thread = new Thread(task, "writebackd-power-cut");
@@ -55,14 +57,16 @@ final class PowerCuts implements PowerCutControl {
      * @param cache the volatile cache, or {@code null} when the daemon has none
      * @param writeLog the write log above the cache, or {@code null}
      * @param runSeed the run seed, from which cuts without a seed derive theirs
+     * @param releaseStalled lets bios that fault rules stall go, so that the halt need not wait for them
      * @param restart starts a new engine on the same device stack and journal
      */
     PowerCuts(AtomicReference<Engine> engine, VolatileCacheDevice cache, WriteLogDevice writeLog, long runSeed,
-            Supplier<Engine> restart) {
+            Runnable releaseStalled, Supplier<Engine> restart) {
         this.engine = requireNonNull(engine, "engine");
         this.cache = cache;
         this.writeLog = writeLog;
         this.runSeed = runSeed;
+        this.releaseStalled = requireNonNull(releaseStalled, "releaseStalled");
         this.restart = requireNonNull(restart, "restart");
     }
 
@@ -85,6 +89,7 @@ final class PowerCuts implements PowerCutControl {
         long n = ++cuts;
         long seed = given.isPresent() ? given.getAsLong() : Seeds.derive(runSeed, "power-cut", n);
         Engine halted = engine.get();
+        releaseStalled.run(); // bios held by a stall rule reach the cache now, and may be lost with it
         if (halted != null) {
             halted.halt();
         }

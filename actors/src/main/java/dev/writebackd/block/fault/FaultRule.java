@@ -69,8 +69,8 @@ public record FaultRule(FaultOp op, FaultAction action, Errno errno, SectorRange
         /** Validates. */
         public SectorRange {
             if (first < 0 || last < first) {
-                throw new InvalidRuleException("sectors", "[" + first + ", " + last
-                        + "] is not a range [FIRST, LAST] with 0 <= FIRST <= LAST");
+                throw new InvalidRuleException("sectors", "[" + first + ", " + last + "]",
+                        "[FIRST, LAST] with 0 <= FIRST <= LAST");
             }
         }
 

@@ -14,21 +14,22 @@ import java.util.Set;
 
 /** Reads a {@link FaultRule} from its JSON form ({@link FaultRule#fromJson}). Stateless. */
 final class RuleParser {
+    private static final String ACTIONS = "error, drop, corrupt, delay, stall, torn or badblock";
     private RuleParser() {}
 
     static FaultRule parse(Map<String, ?> json) {
         requireNonNull(json, "json");
         for (Map.Entry<String, ?> field : json.entrySet()) {
             if (!FaultRule.FIELDS.contains(field.getKey())) {
-                throw new InvalidRuleException(String.valueOf(field.getKey()), "unknown field; the fields are "
-                        + String.join(", ", FaultRule.FIELDS));
+                throw new InvalidRuleException(String.valueOf(field.getKey()), render(field.getValue()),
+                        "only the fields " + String.join(", ", FaultRule.FIELDS));
             }
             if (field.getValue() == null) {
-                throw new InvalidRuleException(field.getKey(), "must not be null");
+                throw new InvalidRuleException(field.getKey(), "null", "a value; leave the field out for its default");
             }
         }
         if (!json.containsKey("action")) {
-            throw new InvalidRuleException("action", "required: one of error, drop, corrupt, delay, stall, torn, badblock");
+            throw new InvalidRuleException("action", "(absent)", ACTIONS + "; the field is required");
         }
         FaultAction action = action(json.get("action"));
         onlyFor(json, action, "errno", FaultAction.ERROR, FaultAction.TORN, FaultAction.BADBLOCK);
@@ -39,7 +40,7 @@ final class RuleParser {
         onlyFor(json, action, "corruptValue", FaultAction.CORRUPT);
         onlyFor(json, action, "badSectors", FaultAction.BADBLOCK);
         if (action == FaultAction.DELAY && !json.containsKey("delayMs")) {
-            throw new InvalidRuleException("delayMs", "required for action delay: milliseconds, 0 or more");
+            throw new InvalidRuleException("delayMs", "(absent)", "milliseconds, 0 or more, required for action delay");
         }
         boolean takesErrno = action == FaultAction.ERROR || action == FaultAction.TORN || action == FaultAction.BADBLOCK;
         long delayMs = whole(json, "delayMs", 0);
@@ -69,16 +70,16 @@ final class RuleParser {
     private static void onlyFor(Map<String, ?> json, FaultAction action, String field, FaultAction... actions) {
         Set<FaultAction> allowed = EnumSet.of(actions[0], actions);
         if (json.containsKey(field) && !allowed.contains(action)) {
-            throw new InvalidRuleException(field, "only for action" + (actions.length > 1 ? "s " : " ")
-                    + allowed.stream().map(FaultAction::jsonName).toList() + ", not " + action.jsonName());
+            throw new InvalidRuleException(field, render(json.get(field)), "only with action"
+                    + (actions.length > 1 ? "s " : " ") + String.join(", ", allowed.stream().map(FaultAction::jsonName)
+                            .toList()) + ", not " + action.jsonName());
         }
     }
 
     private static FaultAction action(Object value) {
         FaultAction action = value instanceof String name ? FaultAction.named(name) : null;
         if (action == null) {
-            throw new InvalidRuleException("action", render(value)
-                    + " is not one of error, drop, corrupt, delay, stall, torn, badblock");
+            throw new InvalidRuleException("action", render(value), ACTIONS);
         }
         return action;
     }
@@ -86,7 +87,7 @@ final class RuleParser {
     private static FaultOp op(Object value) {
         FaultOp op = value instanceof String name ? FaultOp.named(name) : null;
         if (op == null) {
-            throw new InvalidRuleException("op", render(value) + " is not one of read, write, flush, any");
+            throw new InvalidRuleException("op", render(value), "read, write, flush or any");
         }
         return op;
     }
@@ -99,8 +100,8 @@ final class RuleParser {
                 // refused below, with the list
             }
         }
-        throw new InvalidRuleException("errno", render(value) + " is not one of "
-                + java.util.Arrays.stream(Errno.values()).map(Errno::name).toList());
+        throw new InvalidRuleException("errno", render(value), "an errno name: "
+                + String.join(", ", java.util.Arrays.stream(Errno.values()).map(Errno::name).toList()));
     }
 
     private static FaultRule.TornOutcome tornOutcome(Object value) {
@@ -111,37 +112,45 @@ final class RuleParser {
                 }
             }
         }
-        throw new InvalidRuleException("tornOutcome", render(value) + " is not error or success");
+        throw new InvalidRuleException("tornOutcome", render(value), "error or success");
     }
 
     private static String text(String field, Object value) {
         if (!(value instanceof String text)) {
-            throw new InvalidRuleException(field, render(value) + " is not a string");
+            throw new InvalidRuleException(field, render(value), "a string");
         }
         return text;
     }
 
     private static double probability(Object value) {
         if (!(value instanceof Number number) || !(number.doubleValue() >= 0 && number.doubleValue() <= 1)) {
-            throw new InvalidRuleException("probability", render(value) + " is not a number from 0 to 1");
+            throw new InvalidRuleException("probability", render(value), "a number from 0 to 1");
         }
         return number.doubleValue();
     }
 
     private static FaultRule.SectorRange sectors(Object value) {
         if (!(value instanceof List<?> list) || list.size() != 2) {
-            throw new InvalidRuleException("sectors", render(value) + " is not [FIRST, LAST]");
+            throw new InvalidRuleException("sectors", render(value), "[FIRST, LAST], sector numbers");
         }
-        return new FaultRule.SectorRange(whole("sectors", list.get(0), 0), whole("sectors", list.get(1), 0));
+        try {
+            return new FaultRule.SectorRange(whole("sectors", list.get(0), 0), whole("sectors", list.get(1), 0));
+        } catch (InvalidRuleException e) {
+            throw new InvalidRuleException("sectors", render(value), "[FIRST, LAST] with 0 <= FIRST <= LAST");
+        }
     }
 
     private static List<Long> badSectors(Object value) {
         if (!(value instanceof List<?> list) || list.isEmpty()) {
-            throw new InvalidRuleException("badSectors", render(value) + " is not a non-empty list of sector numbers");
+            throw new InvalidRuleException("badSectors", render(value), "a non-empty list of sector numbers");
         }
         List<Long> sectors = new ArrayList<>();
         for (Object sector : list) {
-            sectors.add(whole("badSectors", sector, 0));
+            try {
+                sectors.add(whole("badSectors", sector, 0));
+            } catch (InvalidRuleException e) {
+                throw new InvalidRuleException("badSectors", render(value), "a non-empty list of sector numbers, 0 or more");
+            }
         }
         return sectors;
     }
@@ -166,13 +175,12 @@ final class RuleParser {
                 && decimal.compareTo(BigDecimal.valueOf(min)) >= 0
                 && decimal.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) <= 0;
         if (!valid) {
-            throw new InvalidRuleException(field, render(value) + " is not a whole number"
-                    + (min == 0 ? " of 0 or more" : ""));
+            throw new InvalidRuleException(field, render(value), min == 0 ? "a whole number, 0 or more" : "a whole number");
         }
         return decimal.longValueExact();
     }
 
     private static String render(Object value) {
-        return value instanceof String text ? "\"" + text + "\"" : String.valueOf(value);
+        return InvalidRuleException.render(value);
     }
 }

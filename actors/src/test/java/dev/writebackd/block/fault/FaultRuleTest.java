@@ -152,7 +152,7 @@ class FaultRuleTest {
         assertThatThrownBy(() -> FaultRule.fromJson(json))
                 .isInstanceOfSatisfying(InvalidRuleException.class, e -> {
                     assertThat(e.field()).isEqualTo(field);
-                    assertThat(e.getMessage()).startsWith(field + ": ");
+                    assertThat(e.getMessage()).startsWith(field + " = ").contains(" is invalid: allowed ");
                 });
     }
 

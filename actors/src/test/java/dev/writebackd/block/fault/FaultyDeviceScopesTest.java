@@ -199,4 +199,30 @@ class FaultyDeviceScopesTest {
         assertThat(device.add(rule("action", "drop"))).isEqualTo(3); // ids are never reused
         assertThat(writeAt(0)).isNull();
     }
+
+    @Test
+    void biosFromManyThreadsAtOnceAreCountedExactly() throws Exception {
+        long id = device.add(rule("op", "write", "action", "error", "count", 100));
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Errno>> results = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                long sector = i;
+                results.add(threads.submit(() -> device.submit(write(sector, pattern(sector, 512)))));
+            }
+            long failed = 0;
+            for (java.util.concurrent.Future<Errno> result : results) {
+                failed += result.get() != null ? 1 : 0;
+            }
+
+            assertThat(failed).isEqualTo(100);
+            assertThat(device.rule(id).orElseThrow()).satisfies(s -> {
+                assertThat(s.hits()).isEqualTo(100);
+                assertThat(s.matches()).isEqualTo(100);
+            });
+            assertThat(memory.requests()).hasSize(300);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
 }

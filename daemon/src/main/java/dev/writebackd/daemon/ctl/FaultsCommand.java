@@ -2,9 +2,9 @@ package dev.writebackd.daemon.ctl;
 
 import static dev.writebackd.daemon.ctl.DaemonClient.segment;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -16,8 +16,6 @@ import picocli.CommandLine.Parameters;
         subcommands = {FaultsCommand.ListRules.class, FaultsCommand.Add.class, FaultsCommand.Remove.class,
                 FaultsCommand.Clear.class, FaultsCommand.Release.class, FaultsCommand.PowerCut.class})
 final class FaultsCommand implements java.util.concurrent.Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -38,27 +36,26 @@ final class FaultsCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    /** {@code ctl faults add JSON}: {@code POST /v1/faults}. */
+    /** {@code ctl faults add [JSON] [KEY=VALUE…]}: {@code POST /v1/faults}. */
     @Command(footer = CtlCommand.EXIT_CODES, name = "add", mixinStandardHelpOptions = true,
-            description = {"Add a fault rule, given as JSON; prints its id.",
-                    "Example: ctl faults add '{\"op\": \"write\", \"errno\": \"EIO\", \"every\": 10}'"})
+            description = {"Add a fault rule, given as a JSON object, as KEY=VALUE fields, or both (the fields "
+                    + "are added to the object); prints its id.",
+                    "Fields: op, action, errno, sectors, file, probability, every, after, count, durationMs, upMs, "
+                            + "downMs, delayMs, delayMaxMs, tornOutcome, corruptOffset, corruptValue, badSectors, seed.",
+                    "Examples: ctl faults add '{\"op\": \"write\", \"action\": \"error\", \"errno\": \"EIO\"}'",
+                    "          ctl faults add action=error op=write errno=ENOSPC every=10",
+                    "          ctl faults add action=badblock badSectors=8,9,10"})
     static final class Add extends DaemonCommand {
-        @Parameters(index = "0", paramLabel = "JSON", description = "The rule, a JSON object.")
-        String rule;
+        @Parameters(arity = "1..*", paramLabel = "JSON|KEY=VALUE",
+                description = "The rule as a JSON object, and/or its fields as KEY=VALUE: numbers are sent as "
+                        + "numbers, sectors and badSectors as lists (FIRST,LAST or [FIRST, LAST]), the rest as strings.")
+        List<String> parts;
 
         @Override
         int run(Context context) {
-            JsonNode json;
-            try {
-                json = JSON.readTree(rule);
-            } catch (JsonProcessingException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(),
-                        "Invalid rule: not JSON (" + e.getOriginalMessage() + ")");
-            }
-            if (json == null || !json.isObject()) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "Invalid rule: not a JSON object");
-            }
-            JsonNode answer = context.client().callWithJson("POST", "v1/faults", json);
+            ObjectNode rule = RuleArguments.rule(parts, message -> new CommandLine.ParameterException(spec.commandLine(),
+                    message));
+            JsonNode answer = context.client().callWithJson("POST", "v1/faults", rule);
             context.root().stdout().println(answer != null && answer.has("id")
                     ? "added fault " + Table.text(answer.get("id")) : "added fault");
             return CtlCommand.EXIT_OK;
@@ -95,8 +92,9 @@ final class FaultsCommand implements java.util.concurrent.Callable<Integer> {
     static final class Release extends DaemonCommand {
         @Override
         int run(Context context) {
-            context.client().call("POST", "v1/faults/release");
-            context.root().stdout().println("released stalled bios");
+            JsonNode answer = context.client().call("POST", "v1/faults/release");
+            context.root().stdout().println(answer != null && answer.has("released")
+                    ? "released " + Table.text(answer.get("released")) + " stalled bio(s)" : "released stalled bios");
             return CtlCommand.EXIT_OK;
         }
     }
@@ -113,15 +111,33 @@ final class FaultsCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    private static void print(DaemonCommand.Context context, JsonNode rules) {
-        JsonNode list = rules != null && rules.has("faults") ? rules.get("faults") : rules;
-        if (list != null && list.isArray()) {
-            if (list.isEmpty()) {
-                context.root().stdout().println("no fault rules");
-            }
-            list.forEach(rule -> context.root().stdout().println(rule.toString()));
-        } else {
-            context.root().stdout().println(rules == null ? "no fault rules" : rules.toString());
+    /** The rules as a table: id, action, op, counts, state, and the rule's other fields. */
+    private static void print(DaemonCommand.Context context, JsonNode answer) {
+        if (answer == null || !answer.isObject() || !answer.path("faults").isArray()) {
+            throw new DaemonError(200, "EPROTO", "unexpected fault rules answer: " + answer);
         }
+        if (answer.has("runSeed")) {
+            context.root().stdout().println("run seed " + Table.text(answer.get("runSeed")));
+        }
+        JsonNode list = answer.get("faults");
+        if (list.isEmpty()) {
+            context.root().stdout().println("no fault rules");
+            return;
+        }
+        Table table = Table.of("ID", "ACTION", "OP", "HITS", "MATCHES", "STALLED", "STATE", "RULE");
+        for (JsonNode status : list) {
+            JsonNode rule = status.path("rule");
+            StringBuilder rest = new StringBuilder();
+            rule.fields().forEachRemaining(field -> {
+                if (!field.getKey().equals("op") && !field.getKey().equals("action")) {
+                    rest.append(rest.length() == 0 ? "" : " ").append(field.getKey()).append('=')
+                            .append(Table.text(field.getValue()));
+                }
+            });
+            table.row(Table.text(status.get("id")), Table.text(rule.get("action")), Table.text(rule.get("op")),
+                    Table.text(status.get("hits")), Table.text(status.get("matches")), Table.text(status.get("stalled")),
+                    status.path("expired").asBoolean() ? "expired" : "active", rest.toString());
+        }
+        table.print(context.root().stdout());
     }
 }

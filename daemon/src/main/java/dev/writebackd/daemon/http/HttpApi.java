@@ -10,6 +10,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.withRequestTimeoutResponse;
 
 import dev.writebackd.actors.Engine;
+import dev.writebackd.block.fault.FaultyDevice;
 import dev.writebackd.error.Errno;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -28,9 +29,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The HTTP API of DESIGN.md's "Interfaces" over an engine: handles, data, fsync, truncate, syncfs,
- * the one-shot file forms, sync, stats, policy, metrics, health and {@code POST /v1/faults/power-cut}
- * ({@link PowerCutRoutes}; the other {@code /v1/faults…} routes answer 501 until fault rules exist).
- * The engine is looked up per request (a power cut replaces it;
+ * the one-shot file forms, sync, stats, policy, metrics, health, the fault rules
+ * ({@link FaultRoutes}; 501 without a fault layer) and {@code POST /v1/faults/power-cut}
+ * ({@link PowerCutRoutes}; 409 without a volatile cache). The engine is looked up per request (a power cut replaces it;
  * {@code null} answers 503 ESHUTDOWN), the metrics text is produced per scrape.
  *
  * <p>Errors are JSON {@code {"errno": …, "message": …}} with the status DESIGN.md gives each errno;
@@ -53,24 +54,36 @@ public final class HttpApi {
         this(engine, metrics, ApiSettings.defaults());
     }
 
-    /** The API with {@code settings}' body limit and token, without power cuts. */
+    /** The API with {@code settings}' body limit and token, without a fault layer or power cuts. */
     public HttpApi(Supplier<Engine> engine, Supplier<CompletionStage<String>> metrics, ApiSettings settings) {
-        this(engine, metrics, settings, () -> PowerCutControl.NONE);
+        this(engine, metrics, settings, () -> null);
     }
 
     /**
-     * The API with {@code settings}' body limit and token, and {@code POST /v1/faults/power-cut}
-     * driving the control {@code powerCuts} supplies (looked up per request).
+     * The API with {@code settings}' body limit and token, and {@code /v1/faults} over the fault
+     * layer {@code faults} supplies (looked up per request; {@code null} answers 501), without power cuts.
      */
     public HttpApi(Supplier<Engine> engine, Supplier<CompletionStage<String>> metrics, ApiSettings settings,
-            Supplier<PowerCutControl> powerCuts) {
+            Supplier<FaultyDevice> faults) {
+        this(engine, metrics, settings, faults, () -> PowerCutControl.NONE);
+    }
+
+    /**
+     * The API with {@code settings}' body limit and token, {@code /v1/faults} over the fault layer
+     * {@code faults} supplies, and {@code POST /v1/faults/power-cut} driving the control
+     * {@code powerCuts} supplies (both looked up per request).
+     */
+    public HttpApi(Supplier<Engine> engine, Supplier<CompletionStage<String>> metrics, ApiSettings settings,
+            Supplier<FaultyDevice> faults, Supplier<PowerCutControl> powerCuts) {
         requireNonNull(engine, "engine");
         requireNonNull(powerCuts, "powerCuts");
         requireNonNull(metrics, "metrics");
+        requireNonNull(faults, "faults");
         this.settings = requireNonNull(settings, "settings");
         this.answers = new Answers(engine, settings);
         this.data = new DataRoutes(answers);
-        this.service = new ServiceRoutes(answers, metrics, new PowerCutRoutes(answers, powerCuts));
+        this.service = new ServiceRoutes(answers, metrics, new FaultRoutes(answers, faults),
+                new PowerCutRoutes(answers, powerCuts));
         this.policy = new PolicyRoutes(answers);
     }
 

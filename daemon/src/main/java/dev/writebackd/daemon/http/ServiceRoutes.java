@@ -21,18 +21,21 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 
-/** The daemon-wide routes: sync, stats, faults (not built yet) under {@code /v1}; metrics and health at the root. */
+/** The daemon-wide routes: sync, stats, faults under {@code /v1}; metrics and health at the root. */
 final class ServiceRoutes {
     /** Prometheus' text exposition format. */
     static final ContentType PROMETHEUS_TEXT = ContentTypes.parse("text/plain; version=0.0.4; charset=utf-8");
 
     private final Answers answers;
     private final Supplier<CompletionStage<String>> metrics;
+    private final FaultRoutes faults;
     private final PowerCutRoutes powerCuts;
 
-    ServiceRoutes(Answers answers, Supplier<CompletionStage<String>> metrics, PowerCutRoutes powerCuts) {
+    ServiceRoutes(Answers answers, Supplier<CompletionStage<String>> metrics, FaultRoutes faults,
+            PowerCutRoutes powerCuts) {
         this.answers = answers;
         this.metrics = metrics;
+        this.faults = faults;
         this.powerCuts = powerCuts;
     }
 
@@ -41,9 +44,8 @@ final class ServiceRoutes {
         return concat(
                 path("sync", () -> methods(post(() -> noQuery(() -> noContent(answers.engine().sync()))))),
                 path("stats", () -> methods(get(() -> noQuery(this::stats)))),
-                powerCuts.route(), // POST /v1/faults/power-cut, ahead of the other fault routes
-                pathPrefix("faults", () -> complete(ApiErrors.error(StatusCodes.NOT_IMPLEMENTED, Errno.ENOTSUP,
-                        "fault injection is not built yet"))));
+                powerCuts.route(), // POST /v1/faults/power-cut, ahead of the rules' routes
+                pathPrefix("faults", () -> faults.route()));
     }
 
     /** The routes at the root. */

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import dev.writebackd.actors.Engine;
+import dev.writebackd.actors.EngineFileResolver;
 import dev.writebackd.block.MemoryDevice;
+import dev.writebackd.block.fault.FaultyDevice;
 import dev.writebackd.config.Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,7 +32,7 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * An engine on a memory device with an in-memory journal, the API bound on a free loopback port by
+ * An engine on a memory device, below a fault rules' layer, with an in-memory journal, the API bound on a free loopback port by
  * an actor system of its own, and a client for it. pekko-http's own body limit is set far below
  * the API's, so a test that uploads more than it shows the API's limit is the one that applies.
  * A test class shares one as {@code @RegisterExtension static final ApiFixture api = new ApiFixture();},
@@ -44,6 +46,8 @@ final class ApiFixture implements AutoCloseable, AfterAllCallback {
 
     final MemoryDevice device = new MemoryDevice(PAGE, 64L << 20);
     final AtomicReference<Engine> engine = new AtomicReference<>();
+    /** The fault rules' layer between the engine and {@link #device}, run seed 7. */
+    final FaultyDevice faults = new FaultyDevice(device, 7, new EngineFileResolver(engine::get, WAIT));
     /** When set, what the metrics supplier answers instead of {@link #metricsText}. */
     final AtomicReference<CompletableFuture<String>> metricsStage = new AtomicReference<>();
     final AtomicReference<String> metricsText = new AtomicReference<>("writebackd_dirty_pages 0\n");
@@ -68,7 +72,7 @@ final class ApiFixture implements AutoCloseable, AfterAllCallback {
                 + "\npekko.http.server.parsing.max-content-length = 1 KiB\npekko.loglevel = WARNING")
                 .withFallback(ConfigFactory.load()));
         HttpApi api = new HttpApi(engine::get, () -> metricsStage.get() != null ? metricsStage.get()
-                : CompletableFuture.completedFuture(metricsText.get()), settings);
+                : CompletableFuture.completedFuture(metricsText.get()), settings, () -> faults);
         binding = Http.get(system).newServerAt("127.0.0.1", 0).bind(api.route()).toCompletableFuture().join();
     }
 
@@ -80,7 +84,7 @@ final class ApiFixture implements AutoCloseable, AfterAllCallback {
 
     private Engine startEngine() {
         Settings parsed = Settings.load(ConfigFactory.parseString("writebackd.page-cache.cache-budget = 32 MiB"));
-        return Engine.start(parsed, device, EventSourcedBehaviorTestKit.config());
+        return Engine.start(parsed, faults, EventSourcedBehaviorTestKit.config());
     }
 
     /** Shuts the engine down and starts another on the same device, as a restart of the daemon would. */
@@ -173,6 +177,7 @@ final class ApiFixture implements AutoCloseable, AfterAllCallback {
 
     @Override
     public void close() {
+        faults.clear(); // stalled bios go
         binding.unbind().toCompletableFuture().join();
         system.terminate();
         Engine current = engine.get();

@@ -152,16 +152,6 @@ class HttpApiDataTest {
     }
 
     @Test
-    void faultRoutesSayTheyAreNotBuiltYet() {
-        for (String[] call : new String[][] {{"GET", "/v1/faults"}, {"POST", "/v1/faults"}, {"DELETE", "/v1/faults/3"},
-                {"DELETE", "/v1/faults"}, {"POST", "/v1/faults/release"}}) {
-            HttpResponse<byte[]> response = api.send(call[0], call[1]);
-            ApiFixture.assertError(response, 501, "ENOTSUP");
-            assertThat(json(response).get("message").asText()).isEqualTo("fault injection is not built yet");
-        }
-    }
-
-    @Test
     void aPowerCutWithoutAVolatileCacheIsAConflict() {
         HttpResponse<byte[]> response = api.send("POST", "/v1/faults/power-cut");
 
