@@ -838,6 +838,19 @@ public final class Engine {
         return deviceId;
     }
 
+    /**
+     * The layout's consistency check now ({@link BlockLayout#checkConsistency()}): no block mapped
+     * twice, none mapped but free, none allocated that no file maps or reserves. The start-up check
+     * runs it on the restored maps; a crash checker runs it again on a quiet engine.
+     *
+     * @return the problems found, empty when the block maps and the allocator agree
+     * @throws dev.writebackd.layout.MetadataNeededException on the {@code ext2} layout when a file's
+     *     map block is not in the metadata cache
+     */
+    public List<ConsistencyProblem> checkConsistency() {
+        return layout.checkConsistency();
+    }
+
     // ---- shutdown --------------------------------------------------------------------------------
 
     /** {@link #shutdown(Duration)} with {@code writebackd.engine.shutdown-timeout}. */

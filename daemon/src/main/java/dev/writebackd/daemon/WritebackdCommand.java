@@ -1,6 +1,7 @@
 package dev.writebackd.daemon;
 
 import dev.writebackd.daemon.bench.BenchCommand;
+import dev.writebackd.daemon.crashcheck.CrashCheckCommand;
 import dev.writebackd.daemon.ctl.CtlCommand;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -13,10 +14,11 @@ import picocli.CommandLine.Option;
  * {@code writebackd}: without a subcommand, runs the daemon until SIGTERM (or SIGINT), then drains
  * and exits with {@link ExitCodes#OK} or {@link ExitCodes#DRAIN_INCOMPLETE}.
  *
- * <p>Subcommands: {@code ctl} (talks to a running daemon) and {@code bench} (the benchmark).
+ * <p>Subcommands: {@code ctl} (talks to a running daemon), {@code bench} (the benchmark) and
+ * {@code crashcheck} (power cuts under a seeded workload, checked).
  */
 @Command(name = "writebackd", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        subcommands = {CtlCommand.class, BenchCommand.class},
+        subcommands = {CtlCommand.class, BenchCommand.class, CrashCheckCommand.class},
         description = {"A user-space writeback daemon. Without a subcommand, runs the daemon until SIGTERM,",
             "then writes back every dirty page and exits.", ""},
         footer = {"", "Exit status: 0 stopped after writing back everything; 1 could not start (data directory,",
