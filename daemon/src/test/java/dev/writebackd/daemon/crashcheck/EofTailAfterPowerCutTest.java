@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,10 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the bytes past the committed end of file are that unacknowledged write's; growing the file
  * later must show zeros there (as a hole), not those bytes.
  *
- * <p>Fails today: the engine neither zeroes the tail of a page past the end of file when it reads
- * it from the device, nor zeroes (and writes back) the old last block's tail when a write or a
- * truncate grows the file; so the unacknowledged bytes show in the new hole and the next fsync makes
- * them durable. Enable once the engine zeroes the end-of-file block on size extension.
+ * <p>The engine passes it since a write or truncate that grows a file zeroes the old last page
+ * past the old end and writes those zeros to the device (U4; the engine-level form is
+ * {@code EngineEofTailTest}).
  */
 class EofTailAfterPowerCutTest {
     @TempDir
@@ -38,7 +36,6 @@ class EofTailAfterPowerCutTest {
     }
 
     @Test
-    @Disabled("engine bug found by crashcheck seed 100: the old end-of-file block's tail is not zeroed when the file grows")
     void bytesPastTheCommittedEndOfFileReadAsZerosOnceTheFileGrows() throws Exception {
         CrashCheckOptions options = new CrashCheckOptions(1, 1, 1, 1, ErrorPolicy.LINUX, Layout.EXTENT, dir);
         Settings settings = SeedRun.settings(options, 256);
