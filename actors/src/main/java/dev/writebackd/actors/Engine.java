@@ -11,8 +11,8 @@ import dev.writebackd.actors.engine.Flushing;
 import dev.writebackd.actors.engine.InodeActor;
 import dev.writebackd.actors.engine.MetadataCommitter;
 import dev.writebackd.actors.engine.SharedLayout;
-import dev.writebackd.actors.engine.WritebackCoordinator;
 import dev.writebackd.actors.engine.WriteData;
+import dev.writebackd.actors.engine.WriteQueue;
 import dev.writebackd.actors.engine.WritebackCoordinator;
 import dev.writebackd.actors.io.BioDispatcher;
 import dev.writebackd.actors.io.BioResult;
@@ -76,7 +76,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -110,8 +110,9 @@ import org.slf4j.LoggerFactory;
  * caller may reuse its buffer at once. Bad input — a negative offset, an offset plus length that
  * overflows, an unknown or closed handle, an invalid name, a write beyond the largest file —
  * fails the stage with an {@link ErrnoException} carrying the errno (EINVAL, EBADF, ESTALE,
- * ENAMETOOLONG, EFBIG) and changes nothing. Stages complete on a pool thread, never on an actor's,
- * so callbacks may take their time. An answer that does not come within
+ * ENAMETOOLONG, EFBIG) and changes nothing. The callbacks a caller chains on a stage run on the
+ * engine's own callback pool, never on an actor's thread, so they may take their time; a caller
+ * that waits for a stage ({@code join}, {@code get}) is woken directly, without a thread hop. An answer that does not come within
  * {@code writebackd.engine.ask-timeout} fails with ETIMEDOUT.
  *
  * <p>Errors follow Linux (E1–E6): each handle reports each write error once at fsync; sync never
@@ -160,7 +161,8 @@ public final class Engine {
     private static final Duration REPORT_TIMEOUT = Duration.ofSeconds(5);
     /** How long a shutdown that wrote everything back waits for the journaled data to be trimmed. */
     private static final Duration TRIM_WAIT = Duration.ofSeconds(5);
-    private static final Executor CALLBACKS = ForkJoinPool.commonPool();
+    /** Runs a completion on the thread that completes the stage: for the engine's own short continuations. */
+    private static final Executor SAME_THREAD = Runnable::run;
     private static final String DEVICE_ID_FILE = "device-id";
     /** The handle the start-up replay writes through; the handles of callers count from 1. */
     private static final long REPLAY_HANDLE = 0;
@@ -179,6 +181,8 @@ public final class Engine {
     private final Duration askTimeout;
     private final Duration shutdownTimeout;
     private final JournaledWrites journaled;
+    /** Runs the callers' dependent actions on the stages the engine answers with ({@link CallbackStage}). */
+    private final Executor callbacks;
     private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
     private final AtomicLong nextHandle = new AtomicLong();
     private final AtomicReference<CompletableFuture<Void>> shutdown = new AtomicReference<>();
@@ -188,8 +192,9 @@ public final class Engine {
 
     private Engine(ActorSystem<EngineGuardian.Command> system, EngineGuardian.Parts parts, Settings settings,
             PagePool pool, DirtyLedger ledger, Errseq deviceErrseq, MetadataCommitter committer, SharedLayout layout,
-            EngineCounters counters, String deviceId, JournaledWrites journaled) {
+            EngineCounters counters, String deviceId, JournaledWrites journaled, Executor callbacks) {
         this.system = system;
+        this.callbacks = callbacks;
         this.parts = parts;
         this.settings = settings;
         this.pool = pool;
@@ -292,6 +297,7 @@ public final class Engine {
                 config.withFallback(BioDispatcher.config()));
         EngineGuardian.Parts parts;
         JournaledWrites journaled = null;
+        Executor callbacks = CallbackExecutor.create();
         try {
             parts = AskPattern.<EngineGuardian.Command, EngineGuardian.Parts>ask(system, EngineGuardian.GetParts::new,
                     START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
@@ -301,7 +307,7 @@ public final class Engine {
                         (Ext2Mapper) blockLayout, layout, askTimeout, START_TIMEOUT));
             } else if (persistent) {
                 persisted.set(restore(system, parts, deviceId, (ExtentMapper) blockLayout, journal, layout, counters)::commit);
-                journaled = replayJournaled(system, parts, deviceId, commits, pool);
+                journaled = replayJournaled(system, parts, deviceId, commits, pool, callbacks);
             }
         } catch (CompletionException e) {
             system.terminate();
@@ -313,7 +319,7 @@ public final class Engine {
         log.info("Engine started on a {}-byte device, {} layout, id {}{}", device.sizeBytes(), layoutName, header.id(),
                 persistent ? ", file metadata persisted" : "");
         return new Engine(system, parts, settings, pool, ledger, deviceErrseq, commits, layout, counters, deviceId,
-                journaled);
+                journaled, callbacks);
     }
 
     /**
@@ -365,12 +371,12 @@ public final class Engine {
      * @return the journaled writes of the engine
      */
     private static JournaledWrites replayJournaled(ActorSystem<EngineGuardian.Command> system,
-            EngineGuardian.Parts parts, String deviceId, MetadataCommitter committer, PagePool pool) {
+            EngineGuardian.Parts parts, String deviceId, MetadataCommitter committer, PagePool pool, Executor callbacks) {
         Config config = system.settings().config();
         ActorRef<JournaledFiles.Command> entities = system.systemActorOf(
                 JournaledFiles.create(deviceId, PersistenceSettings.fromConfig(config)), "journaled-data", Props.empty());
         JournaledWrites journaled = new JournaledWrites(entities, committer, pool, system.scheduler(),
-                config.getDuration(ASK_TIMEOUT), CALLBACKS);
+                config.getDuration(ASK_TIMEOUT), callbacks);
         Namespace.Listing listing = AskPattern.<Namespace.Command, Namespace.Listing>ask(parts.namespace(),
                 Namespace.List::new, START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
         int changes = 0;
@@ -595,10 +601,10 @@ public final class Engine {
         if (durability == Durability.JOURNALED) {
             byte[] bytes = new byte[data.remaining()]; // the one copy, before any message
             data.duplicate().get(bytes);
-            answer = journaled.write(handle.inode(), handle.file(), handle.id(), offset, bytes, durable);
+            answer = sameThread(journaled.write(handle.inode(), handle.file(), handle.id(), offset, bytes, durable));
         } else if (journaled != null) {
-            answer = journaled.write(handle.inode(), handle.file(), handle.id(), offset, data, durability, durable,
-                    () -> sendWrite(handle, offset, data, durability, durable));
+            answer = sameThread(journaled.write(handle.inode(), handle.file(), handle.id(), offset, data, durability,
+                    durable, () -> sendWrite(handle, offset, data, durability, durable)));
         } else {
             answer = sendWrite(handle, offset, data, durability, durable);
         }
@@ -608,8 +614,9 @@ public final class Engine {
     private CompletionStage<InodeActor.Written> sendWrite(Handle handle, long offset, ByteBuffer data,
             Durability durability, CompletableFuture<Void> durable) {
         WriteData staged = WriteData.copyOf(pool, offset, data); // the one copy, before any message
-        return this.<InodeActor.Command, InodeActor.Written>askWithStatus(handle.file(),
-                replyTo -> new InodeActor.Write(handle.id(), staged, durability, durable, replyTo));
+        CompletableFuture<InodeActor.Written> answer = new CompletableFuture<>();
+        handle.writes().offer(new WriteQueue.Entry(handle.id(), staged, durability, durable, answer));
+        return answer.orTimeout(askTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Reads up to {@code length} bytes at {@code offset}: short at the end of the file, zeros in holes. */
@@ -1019,24 +1026,47 @@ public final class Engine {
 
     private <Q, R> CompletionStage<R> ask(RecipientRef<Q> target,
             org.apache.pekko.japi.function.Function<ActorRef<R>, Q> message, Duration timeout) {
-        return AskPattern.ask(target, message, timeout, system.scheduler());
+        return sameThread(AskPattern.ask(target, message, timeout, system.scheduler()));
     }
 
     private <Q, R> CompletionStage<R> askWithStatus(RecipientRef<Q> target,
             org.apache.pekko.japi.function.Function<ActorRef<StatusReply<R>>, Q> message) {
-        return AskPattern.askWithStatus(target, message, askTimeout, system.scheduler());
+        return sameThread(AskPattern.askWithStatus(target, message, askTimeout, system.scheduler()));
     }
 
-    /** The stage's outcome, delivered on a pool thread with the engine's errors unwrapped. */
-    private <T> CompletionStage<T> deliver(CompletionStage<T> stage) {
+    /**
+     * {@code stage}'s outcome as a plain future completed on the thread that completes
+     * {@code stage}. The stages Pekko's Java ask answers with run even their non-async dependents
+     * on CompletableFuture's default executor — on a machine with at most 2 CPUs, a new thread per
+     * stage — so the engine's own short continuations (building a result, sending the next
+     * message) run where the answer arrives instead, and only the caller's are handed to the
+     * engine's executor, once, by {@link #deliver}.
+     */
+    private static <T> CompletableFuture<T> sameThread(CompletionStage<T> stage) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        stage.whenComplete((value, failure) -> CALLBACKS.execute(() -> {
+        stage.whenCompleteAsync((value, failure) -> {
+            if (failure == null) {
+                result.complete(value);
+            } else {
+                result.completeExceptionally(failure);
+            }
+        }, SAME_THREAD);
+        return result;
+    }
+
+    /**
+     * The stage's outcome with the engine's errors unwrapped, as a {@link CallbackStage}: a caller
+     * that waits is woken at once; the caller's dependent actions run on the engine's executor.
+     */
+    private <T> CompletionStage<T> deliver(CompletionStage<T> stage) {
+        CompletableFuture<T> result = new CallbackStage<>(callbacks);
+        stage.whenCompleteAsync((value, failure) -> {
             if (failure == null) {
                 result.complete(value);
             } else {
                 result.completeExceptionally(translate(failure));
             }
-        }));
+        }, SAME_THREAD);
         return result;
     }
 
