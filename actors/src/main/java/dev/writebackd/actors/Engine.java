@@ -596,7 +596,8 @@ public final class Engine {
         if (!data.hasRemaining()) {
             return CompletableFuture.completedFuture(new WriteResult(0, CompletableFuture.completedFuture(null)));
         }
-        CompletableFuture<Void> durable = new CompletableFuture<>();
+        // completed by the file's actor with the engine's own errors; the caller's callbacks run on the pool
+        CompletableFuture<Void> durable = new CallbackStage<>(callbacks);
         CompletionStage<InodeActor.Written> answer;
         if (durability == Durability.JOURNALED) {
             byte[] bytes = new byte[data.remaining()]; // the one copy, before any message
@@ -608,7 +609,7 @@ public final class Engine {
         } else {
             answer = sendWrite(handle, offset, data, durability, durable);
         }
-        return deliver(answer.thenApply(written -> new WriteResult(written.bytes(), deliver(durable))));
+        return deliver(answer.thenApply(written -> new WriteResult(written.bytes(), durable)));
     }
 
     private CompletionStage<InodeActor.Written> sendWrite(Handle handle, long offset, ByteBuffer data,
@@ -1042,7 +1043,11 @@ public final class Engine {
      * message) run where the answer arrives instead, and only the caller's are handed to the
      * engine's executor, once, by {@link #deliver}.
      */
+    @SuppressWarnings("unchecked")
     private static <T> CompletableFuture<T> sameThread(CompletionStage<T> stage) {
+        if (stage.getClass() == CompletableFuture.class) {
+            return (CompletableFuture<T>) stage; // a plain future already runs its dependents where it completes
+        }
         CompletableFuture<T> result = new CompletableFuture<>();
         stage.whenCompleteAsync((value, failure) -> {
             if (failure == null) {
