@@ -112,8 +112,8 @@ import org.slf4j.LoggerFactory;
  * fails the stage with an {@link ErrnoException} carrying the errno (EINVAL, EBADF, ESTALE,
  * ENAMETOOLONG, EFBIG) and changes nothing. The callbacks a caller chains on a stage run on the
  * engine's own callback pool, never on an actor's thread, so they may take their time; a caller
- * that waits for a stage ({@code join}, {@code get}) is woken directly, without a thread hop. An answer that does not come within
- * {@code writebackd.engine.ask-timeout} fails with ETIMEDOUT.
+ * that waits for a stage ({@code join}, {@code get}) is woken directly, without a thread hop. An
+ * answer that does not come within {@code writebackd.engine.ask-timeout} fails with ETIMEDOUT.
  *
  * <p>Errors follow Linux (E1–E6): each handle reports each write error once at fsync; sync never
  * fails; syncfs reports the device's errors per handle. What becomes of a page whose write failed
@@ -301,6 +301,9 @@ public final class Engine {
         try {
             parts = AskPattern.<EngineGuardian.Command, EngineGuardian.Parts>ask(system, EngineGuardian.GetParts::new,
                     START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
+            // one round trip: the coordinator has set up and published the dirty thresholds before start returns
+            AskPattern.<Flushing.CoordinatorCommand, WritebackCoordinator.Stats>ask(parts.coordinator(),
+                    WritebackCoordinator.GetStats::new, START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
             if (persistent && ext2) {
                 Duration askTimeout = system.settings().config().getDuration(ASK_TIMEOUT);
                 persisted.set(Ext2Startup.restore(system, parts.namespace(), parts.bios(), deviceId, device,
