@@ -832,6 +832,7 @@ public final class Engine {
                 : journaled.quiet(false, deadline);
         journaledApplied.thenCompose(applied -> ask(parts.completions(), CompletionActor.GetStats::new))
                 .thenCompose(before -> drain(deadline, timeout, before.writeErrors()))
+                .thenCompose(drained -> settleDurable(Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))))
                 .thenCompose(drained -> journaled == null ? CompletableFuture.<Void>completedFuture(null)
                         : journaled.quiet(true, Math.min(deadline, System.nanoTime() + TRIM_WAIT.toNanos())))
                 .whenComplete((ok, failure) -> {
@@ -895,6 +896,15 @@ public final class Engine {
                 && e.errno() == Errno.ETIMEDOUT
                 ? notDrained(Errno.ETIMEDOUT, "shutdown could not write everything back within " + timeout)
                 : CompletableFuture.failedFuture(failure));
+    }
+
+    /**
+     * After the drain: one more commit round answers the durable futures that asked for a flush
+     * while the last round ran, and a round trip to every file lets it take that answer before the
+     * actors stop.
+     */
+    private CompletionStage<Void> settleDurable(Duration timeout) {
+        return commitAll(List.of(), timeout).thenCompose(ok -> states(false, timeout)).thenApply(states -> null);
     }
 
     /** Fails with {@code errno}, naming every file and byte range still not clean. */
