@@ -11,8 +11,8 @@ import dev.writebackd.actors.engine.Flushing;
 import dev.writebackd.actors.engine.InodeActor;
 import dev.writebackd.actors.engine.MetadataCommitter;
 import dev.writebackd.actors.engine.SharedLayout;
-import dev.writebackd.actors.engine.WritebackCoordinator;
 import dev.writebackd.actors.engine.WriteData;
+import dev.writebackd.actors.engine.WriteQueue;
 import dev.writebackd.actors.engine.WritebackCoordinator;
 import dev.writebackd.actors.io.BioDispatcher;
 import dev.writebackd.actors.io.BioResult;
@@ -76,7 +76,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -112,9 +111,10 @@ import org.slf4j.LoggerFactory;
  * caller may reuse its buffer at once. Bad input — a negative offset, an offset plus length that
  * overflows, an unknown or closed handle, an invalid name, a write beyond the largest file —
  * fails the stage with an {@link ErrnoException} carrying the errno (EINVAL, EBADF, ESTALE,
- * ENAMETOOLONG, EFBIG) and changes nothing. Stages complete on a pool thread, never on an actor's,
- * so callbacks may take their time. An answer that does not come within
- * {@code writebackd.engine.ask-timeout} fails with ETIMEDOUT.
+ * ENAMETOOLONG, EFBIG) and changes nothing. The callbacks a caller chains on a stage run on the
+ * engine's own callback pool, never on an actor's thread, so they may take their time; a caller
+ * that waits for a stage ({@code join}, {@code get}) is woken directly, without a thread hop. An
+ * answer that does not come within {@code writebackd.engine.ask-timeout} fails with ETIMEDOUT.
  *
  * <p>Errors follow Linux (E1–E6): each handle reports each write error once at fsync; sync never
  * fails; syncfs reports the device's errors per handle. What becomes of a page whose write failed
@@ -162,9 +162,10 @@ public final class Engine {
     private static final Duration REPORT_TIMEOUT = Duration.ofSeconds(5);
     /** How long a shutdown that wrote everything back waits for the journaled data to be trimmed. */
     private static final Duration TRIM_WAIT = Duration.ofSeconds(5);
-    private static final Executor CALLBACKS = ForkJoinPool.commonPool();
     /** Stands for the state of a file whose actor stopped while its state was asked for. */
     private static final InodeActor.FileState STOPPED = new InodeActor.FileState(-1, 0, 0, 0, 0, 0, 0, 0, List.of());
+    /** Runs a completion on the thread that completes the stage: for the engine's own short continuations. */
+    private static final Executor SAME_THREAD = Runnable::run;
     private static final String DEVICE_ID_FILE = "device-id";
     /** How long a halt waits for the actor system to stop, and then for bios inside the device. */
     private static final int HALT_IO_WAIT_SECONDS = 10;
@@ -185,6 +186,8 @@ public final class Engine {
     private final Duration askTimeout;
     private final Duration shutdownTimeout;
     private final JournaledWrites journaled;
+    /** Runs the callers' dependent actions on the stages the engine answers with ({@link CallbackStage}). */
+    private final Executor callbacks;
     private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
     private final AtomicLong nextHandle = new AtomicLong();
     private final AtomicReference<CompletableFuture<Void>> shutdown = new AtomicReference<>();
@@ -199,9 +202,10 @@ public final class Engine {
 
     private Engine(ActorSystem<EngineGuardian.Command> system, EngineGuardian.Parts parts, Settings settings,
             PagePool pool, DirtyLedger ledger, Errseq deviceErrseq, MetadataCommitter committer, SharedLayout layout,
-            EngineCounters counters, String deviceId, JournaledWrites journaled, HaltFence fence) {
+            EngineCounters counters, String deviceId, JournaledWrites journaled, HaltFence fence, Executor callbacks) {
         this.system = system;
         this.fence = fence;
+        this.callbacks = callbacks;
         this.parts = parts;
         this.settings = settings;
         this.pool = pool;
@@ -305,16 +309,20 @@ public final class Engine {
                 config.withFallback(BioDispatcher.config()));
         EngineGuardian.Parts parts;
         JournaledWrites journaled = null;
+        Executor callbacks = CallbackExecutor.create();
         try {
             parts = AskPattern.<EngineGuardian.Command, EngineGuardian.Parts>ask(system, EngineGuardian.GetParts::new,
                     START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
+            // one round trip: the coordinator has set up and published the dirty thresholds before start returns
+            AskPattern.<Flushing.CoordinatorCommand, WritebackCoordinator.Stats>ask(parts.coordinator(),
+                    WritebackCoordinator.GetStats::new, START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
             if (persistent && ext2) {
                 Duration askTimeout = system.settings().config().getDuration(ASK_TIMEOUT);
                 persisted.set(Ext2Startup.restore(system, parts.namespace(), parts.bios(), deviceId, device,
                         (Ext2Mapper) blockLayout, layout, askTimeout, START_TIMEOUT));
             } else if (persistent) {
                 persisted.set(restore(system, parts, deviceId, (ExtentMapper) blockLayout, journal, layout, counters)::commit);
-                journaled = replayJournaled(system, parts, deviceId, commits, pool);
+                journaled = replayJournaled(system, parts, deviceId, commits, pool, callbacks);
             }
         } catch (CompletionException e) {
             system.terminate();
@@ -326,7 +334,7 @@ public final class Engine {
         log.info("Engine started on a {}-byte device, {} layout, id {}{}", device.sizeBytes(), layoutName, header.id(),
                 persistent ? ", file metadata persisted" : "");
         return new Engine(system, parts, settings, pool, ledger, deviceErrseq, commits, layout, counters, deviceId,
-                journaled, device);
+                journaled, device, callbacks);
     }
 
     /**
@@ -378,12 +386,12 @@ public final class Engine {
      * @return the journaled writes of the engine
      */
     private static JournaledWrites replayJournaled(ActorSystem<EngineGuardian.Command> system,
-            EngineGuardian.Parts parts, String deviceId, MetadataCommitter committer, PagePool pool) {
+            EngineGuardian.Parts parts, String deviceId, MetadataCommitter committer, PagePool pool, Executor callbacks) {
         Config config = system.settings().config();
         ActorRef<JournaledFiles.Command> entities = system.systemActorOf(
                 JournaledFiles.create(deviceId, PersistenceSettings.fromConfig(config)), "journaled-data", Props.empty());
         JournaledWrites journaled = new JournaledWrites(entities, committer, pool, system.scheduler(),
-                config.getDuration(ASK_TIMEOUT), CALLBACKS);
+                config.getDuration(ASK_TIMEOUT), callbacks);
         Namespace.Listing listing = AskPattern.<Namespace.Command, Namespace.Listing>ask(parts.namespace(),
                 Namespace.List::new, START_TIMEOUT, system.scheduler()).toCompletableFuture().join();
         int changes = 0;
@@ -634,26 +642,28 @@ public final class Engine {
         if (!data.hasRemaining()) {
             return CompletableFuture.completedFuture(new WriteResult(0, CompletableFuture.completedFuture(null)));
         }
-        CompletableFuture<Void> durable = new CompletableFuture<>();
+        // completed by the file's actor with the engine's own errors; the caller's callbacks run on the pool
+        CompletableFuture<Void> durable = tracked(new CallbackStage<>(callbacks));
         CompletionStage<InodeActor.Written> answer;
         if (durability == Durability.JOURNALED) {
             byte[] bytes = new byte[data.remaining()]; // the one copy, before any message
             data.duplicate().get(bytes);
-            answer = journaled.write(handle.inode(), handle.file(), handle.id(), offset, bytes, durable);
+            answer = sameThread(journaled.write(handle.inode(), handle.file(), handle.id(), offset, bytes, durable));
         } else if (journaled != null) {
-            answer = journaled.write(handle.inode(), handle.file(), handle.id(), offset, data, durability, durable,
-                    () -> sendWrite(handle, offset, data, durability, durable));
+            answer = sameThread(journaled.write(handle.inode(), handle.file(), handle.id(), offset, data, durability,
+                    durable, () -> sendWrite(handle, offset, data, durability, durable)));
         } else {
             answer = sendWrite(handle, offset, data, durability, durable);
         }
-        return deliver(answer.thenApply(written -> new WriteResult(written.bytes(), deliver(durable))));
+        return deliver(answer.thenApply(written -> new WriteResult(written.bytes(), durable)));
     }
 
     private CompletionStage<InodeActor.Written> sendWrite(Handle handle, long offset, ByteBuffer data,
             Durability durability, CompletableFuture<Void> durable) {
         WriteData staged = WriteData.copyOf(pool, offset, data); // the one copy, before any message
-        return this.<InodeActor.Command, InodeActor.Written>askWithStatus(handle.file(),
-                replyTo -> new InodeActor.Write(handle.id(), staged, durability, durable, replyTo));
+        CompletableFuture<InodeActor.Written> answer = new CompletableFuture<>();
+        handle.writes().offer(new WriteQueue.Entry(handle.id(), staged, durability, durable, answer));
+        return answer.orTimeout(askTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Reads up to {@code length} bytes at {@code offset}: short at the end of the file, zeros in holes. */
@@ -878,6 +888,7 @@ public final class Engine {
                 : journaled.quiet(false, deadline);
         journaledApplied.thenCompose(applied -> ask(parts.completions(), CompletionActor.GetStats::new))
                 .thenCompose(before -> drain(deadline, timeout, before.writeErrors()))
+                .thenCompose(drained -> settleDurable(Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))))
                 .thenCompose(drained -> journaled == null ? CompletableFuture.<Void>completedFuture(null)
                         : journaled.quiet(true, Math.min(deadline, System.nanoTime() + TRIM_WAIT.toNanos())))
                 .whenComplete((ok, failure) -> {
@@ -973,6 +984,15 @@ public final class Engine {
                 && e.errno() == Errno.ETIMEDOUT
                 ? notDrained(Errno.ETIMEDOUT, "shutdown could not write everything back within " + timeout)
                 : CompletableFuture.failedFuture(failure));
+    }
+
+    /**
+     * After the drain: one more commit round answers the durable futures that asked for a flush
+     * while the last round ran, and a round trip to every file lets it take that answer before the
+     * actors stop.
+     */
+    private CompletionStage<Void> settleDurable(Duration timeout) {
+        return commitAll(List.of(), timeout).thenCompose(ok -> states(false, timeout)).thenApply(states -> null);
     }
 
     /** Fails with {@code errno}, naming every file and byte range still not clean. */
@@ -1118,31 +1138,65 @@ public final class Engine {
 
     private <Q, R> CompletionStage<R> ask(RecipientRef<Q> target,
             org.apache.pekko.japi.function.Function<ActorRef<R>, Q> message, Duration timeout) {
-        return AskPattern.ask(target, message, timeout, system.scheduler());
+        return sameThread(AskPattern.ask(target, message, timeout, system.scheduler()));
     }
 
     private <Q, R> CompletionStage<R> askWithStatus(RecipientRef<Q> target,
             org.apache.pekko.japi.function.Function<ActorRef<StatusReply<R>>, Q> message) {
-        return AskPattern.askWithStatus(target, message, askTimeout, system.scheduler());
+        return sameThread(AskPattern.askWithStatus(target, message, askTimeout, system.scheduler()));
     }
 
-    /** The stage's outcome, delivered on a pool thread with the engine's errors unwrapped. */
-    private <T> CompletionStage<T> deliver(CompletionStage<T> stage) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        delivered.add(result);
-        result.whenComplete((value, failure) -> delivered.remove(result));
-        if (halted) {
-            result.completeExceptionally(new ErrnoException(Errno.ESHUTDOWN, "the engine was halted"));
-            return result;
+    /**
+     * {@code stage}'s outcome as a plain future completed on the thread that completes
+     * {@code stage}. The stages Pekko's Java ask answers with run even their non-async dependents
+     * on CompletableFuture's default executor — on a machine with at most 2 CPUs, a new thread per
+     * stage — so the engine's own short continuations (building a result, sending the next
+     * message) run where the answer arrives instead, and only the caller's are handed to the
+     * engine's executor, once, by {@link #deliver}.
+     */
+    @SuppressWarnings("unchecked")
+    private static <T> CompletableFuture<T> sameThread(CompletionStage<T> stage) {
+        if (stage.getClass() == CompletableFuture.class) {
+            return (CompletableFuture<T>) stage; // a plain future already runs its dependents where it completes
         }
-        stage.whenComplete((value, failure) -> CALLBACKS.execute(() -> {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        stage.whenCompleteAsync((value, failure) -> {
+            if (failure == null) {
+                result.complete(value);
+            } else {
+                result.completeExceptionally(failure);
+            }
+        }, SAME_THREAD);
+        return result;
+    }
+
+    /**
+     * The stage's outcome with the engine's errors unwrapped, as a {@link CallbackStage}: a caller
+     * that waits is woken at once; the caller's dependent actions run on the engine's executor.
+     */
+    private <T> CompletionStage<T> deliver(CompletionStage<T> stage) {
+        CompletableFuture<T> result = tracked(new CallbackStage<>(callbacks));
+        if (result.isDone()) {
+            return result; // halted
+        }
+        stage.whenCompleteAsync((value, failure) -> {
             if (failure == null) {
                 result.complete(value);
             } else {
                 result.completeExceptionally(translate(failure));
             }
-        }));
+        }, SAME_THREAD);
         return result;
+    }
+
+    /** {@code future}, kept until it completes so that a halt fails it; failed at once if the engine was halted. */
+    private <T> CompletableFuture<T> tracked(CompletableFuture<T> future) {
+        delivered.add(future);
+        future.whenComplete((value, failure) -> delivered.remove(future));
+        if (halted) {
+            future.completeExceptionally(new ErrnoException(Errno.ESHUTDOWN, "the engine was halted"));
+        }
+        return future;
     }
 
     private Throwable translate(Throwable failure) {

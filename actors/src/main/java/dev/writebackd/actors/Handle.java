@@ -1,6 +1,7 @@
 package dev.writebackd.actors;
 
 import dev.writebackd.actors.engine.InodeActor;
+import dev.writebackd.actors.engine.WriteQueue;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -17,6 +18,7 @@ public final class Handle {
     private final String name;
     private final long inode;
     private final ActorRef<InodeActor.Command> file;
+    private final WriteQueue writes;
 
     Handle(Engine engine, long id, String name, long inode, ActorRef<InodeActor.Command> file) {
         this.engine = engine;
@@ -24,6 +26,7 @@ public final class Handle {
         this.name = name;
         this.inode = inode;
         this.file = file;
+        this.writes = new WriteQueue(file);
     }
 
     /** The handle's number, unique within its engine. */
@@ -47,6 +50,11 @@ public final class Handle {
 
     ActorRef<InodeActor.Command> file() {
         return file;
+    }
+
+    /** The queue this handle's writes take to the file's actor. */
+    WriteQueue writes() {
+        return writes;
     }
 
     @Override

@@ -119,6 +119,25 @@ class EngineTest {
     }
 
     @Test
+    void writesNotWaitedForAreCoveredByTheFsyncSentAfterThem() {
+        Handle file = join(engine.open("file", true));
+        java.util.List<CompletionStage<WriteResult>> writes = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            writes.add(engine.write(file, (long) i * PAGE, bytes(PAGE, i)));
+        }
+
+        join(engine.fsync(file)); // sent before the writes were answered
+
+        assertThat(join(engine.stats()).dirtyPages()).isZero();
+        for (int i = 0; i < writes.size(); i++) {
+            WriteResult written = join(writes.get(i));
+            assertThat(written.bytesWritten()).isEqualTo(PAGE);
+            assertThat(written.durable().toCompletableFuture()).isCompleted();
+        }
+        assertThat(array(join(engine.read(file, 299L * PAGE, PAGE)))).isEqualTo(array(bytes(PAGE, 299)));
+    }
+
+    @Test
     void truncateShrinksAndGrowsTheFile() {
         Handle file = join(engine.open("file", true));
         join(engine.write(file, 0, bytes(3 * PAGE, 5)));

@@ -13,7 +13,10 @@ import dev.writebackd.mpage.WritePagesReply;
 import dev.writebackd.mpage.WritePagesRequest;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -86,6 +89,20 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
             requireNonNull(replyTo, "replyTo");
         }
     }
+
+    /**
+     * Writes wait in {@code queue} ({@link WriteQueue}): the actor takes every one queued, in order,
+     * each as if it had come as a {@link Write}, and answers each through its future.
+     */
+    public record DrainWrites(WriteQueue queue) implements Command {
+        /** Validates the message. */
+        public DrainWrites {
+            requireNonNull(queue, "queue");
+        }
+    }
+
+    /** A write taken from a {@link WriteQueue}, handled (or stashed) like a {@link Write}. */
+    private record QueuedWrite(WriteQueue.Entry entry) implements Command {}
 
     /** Answer to {@link Write}: the bytes written (fewer than asked only if the cache ran out). */
     public record Written(int bytes) {}
@@ -173,6 +190,8 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
 
     private final InodeFile file;
     private final boolean[] crashed;
+    /** The write queues this actor has taken writes from: what is left in them is refused when it stops. */
+    private final Set<WriteQueue> queues = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Passivation passivation;
 
     /**
@@ -246,6 +265,8 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
                 .onMessage(OpenHandle.class, this::onOpenHandle)
                 .onMessage(CloseHandle.class, this::onCloseHandle)
                 .onMessage(Write.class, this::onWrite)
+                .onMessage(DrainWrites.class, this::onDrainWrites)
+                .onMessage(QueuedWrite.class, this::onQueuedWrite)
                 .onMessage(Read.class, this::onRead)
                 .onMessage(Truncate.class, this::onTruncate)
                 .onMessage(Fsync.class, this::onFsync)
@@ -336,6 +357,39 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         }
         file.ops.write(command);
         return next();
+    }
+
+    /** Takes every write queued, applying each in order unless it must wait (then it is stashed, in order). */
+    private Behavior<Command> onDrainWrites(DrainWrites message) {
+        WriteQueue queue = message.queue();
+        queues.add(queue);
+        queue.taking();
+        for (WriteQueue.Entry entry = queue.poll(); entry != null; entry = queue.poll()) {
+            QueuedWrite write = new QueuedWrite(entry);
+            if (!deferred(write)) {
+                applyQueued(write);
+            }
+        }
+        return next();
+    }
+
+    private Behavior<Command> onQueuedWrite(QueuedWrite write) {
+        if (deferred(write)) {
+            return this;
+        }
+        applyQueued(write);
+        return next();
+    }
+
+    private void applyQueued(QueuedWrite write) {
+        try {
+            file.ops.write(write.entry());
+        } catch (RuntimeException | Error e) {
+            if (!write.entry().answer().isDone()) { // the failure below answers the operation in progress
+                refuse(write, new ErrnoException(Errno.EIO, "the actor of file " + file.inode + " failed"));
+            }
+            throw e;
+        }
     }
 
     private Behavior<Command> onRead(Read command) {
@@ -441,7 +495,8 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
      * operation waits (for writes, reads, truncates), or behind commands already stashed.
      */
     private boolean deferred(Command command) {
-        boolean pageOp = command instanceof Write || command instanceof Read || command instanceof Truncate
+        boolean pageOp = command instanceof Write || command instanceof QueuedWrite || command instanceof Read
+                || command instanceof Truncate
                 || command instanceof EvictClean;
         return file.stash.defer(command, file.ops.truncating() || (pageOp && file.ops.busy()));
     }
@@ -472,8 +527,16 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
      * open starts a new actor from the file's metadata.
      */
     private Behavior<Command> onPostStop() {
-        if (crashed[0] && !file.stopping) {
+        boolean failed = crashed[0] && !file.stopping;
+        if (failed) {
             InodeFailure.failed(file, getContext().getLog(), this::refuse);
+        }
+        ErrnoException gone = failed ? new ErrnoException(Errno.EIO, "the actor of file " + file.inode + " failed")
+                : new ErrnoException(Errno.ENOENT, "file " + file.inode + " is no longer active");
+        for (WriteQueue queue : queues) {
+            for (WriteQueue.Entry entry = queue.poll(); entry != null; entry = queue.poll()) {
+                refuse(new QueuedWrite(entry), gone);
+            }
         }
         return this;
     }
@@ -493,6 +556,10 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
             write.data().releaseAll();
             write.durable().completeExceptionally(gone);
             write.replyTo().tell(StatusReply.error(gone));
+        } else if (command instanceof QueuedWrite queued) {
+            queued.entry().data().releaseAll();
+            queued.entry().durable().completeExceptionally(gone);
+            queued.entry().answer().completeExceptionally(gone);
         } else if (command instanceof Read read) {
             read.replyTo().tell(StatusReply.error(gone));
         } else if (command instanceof Truncate truncate) {

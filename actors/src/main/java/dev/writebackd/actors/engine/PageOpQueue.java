@@ -8,6 +8,7 @@ import dev.writebackd.mpage.SyncMode;
 import dev.writebackd.mpage.WritePagesRequest;
 import dev.writebackd.mpage.WritebackReason;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.pattern.StatusReply;
@@ -49,51 +50,69 @@ final class PageOpQueue {
     }
 
     void write(InodeActor.Write command) {
-        InodeFile.OpenFile handle = file.handles.get(command.handleId());
-        if (handle == null || command.durability() == Durability.JOURNALED) {
-            command.data().releaseAll();
-            ErrnoException error = handle == null ? InodeFile.badHandle(command.handleId())
-                    : new ErrnoException(Errno.ENOTSUP, "journaled durability is not available yet");
-            command.durable().completeExceptionally(error);
-            command.replyTo().tell(StatusReply.error(error));
-            return;
-        }
-        DurabilityTracker.Ticket ticket = file.durability.open(command.durable(), command.durability() == Durability.SYNCED);
-        PageOps.WriteOp write = new PageOps.WriteOp(file.cache, file.reads, file.device.layout(), command.data(),
-                file.durability, ticket);
-        opAbort = error -> {
-            command.data().releaseAll();
-            command.durable().completeExceptionally(error);
-            command.replyTo().tell(StatusReply.error(error));
-        };
-        startOp(write, step -> writeApplied(command, handle, write, ticket, step));
+        write(command.handleId(), command.data(), command.durability(), command.durable(), command.replyTo()::tell);
     }
 
-    private void writeApplied(InodeActor.Write command, InodeFile.OpenFile handle, PageOps.WriteOp write,
+    /** A write taken from the engine's {@link WriteQueue}: answered through its future. */
+    void write(WriteQueue.Entry entry) {
+        CompletableFuture<InodeActor.Written> answer = entry.answer();
+        write(entry.handleId(), entry.data(), entry.durability(), entry.durable(), reply -> {
+            if (reply.isSuccess()) {
+                answer.complete(reply.getValue());
+            } else {
+                answer.completeExceptionally(reply.getError());
+            }
+        });
+    }
+
+    private void write(long handleId, WriteData data, Durability durability, CompletableFuture<Void> durable,
+            Consumer<StatusReply<InodeActor.Written>> reply) {
+        InodeFile.OpenFile handle = file.handles.get(handleId);
+        if (handle == null || durability == Durability.JOURNALED) {
+            data.releaseAll();
+            ErrnoException error = handle == null ? InodeFile.badHandle(handleId)
+                    : new ErrnoException(Errno.ENOTSUP, "journaled durability is not available yet");
+            durable.completeExceptionally(error);
+            reply.accept(StatusReply.error(error));
+            return;
+        }
+        DurabilityTracker.Ticket ticket = file.durability.open(durable, durability == Durability.SYNCED);
+        PageOps.WriteOp write = new PageOps.WriteOp(file.cache, file.reads, file.device.layout(), data,
+                file.durability, ticket);
+        opAbort = error -> {
+            data.releaseAll();
+            durable.completeExceptionally(error);
+            reply.accept(StatusReply.error(error));
+        };
+        startOp(write, step -> writeApplied(data, durability, durable, reply, handle, write, ticket, step));
+    }
+
+    private void writeApplied(WriteData data, Durability durability, CompletableFuture<Void> durable,
+            Consumer<StatusReply<InodeActor.Written>> replyTo, InodeFile.OpenFile handle, PageOps.WriteOp write,
             DurabilityTracker.Ticket ticket, ReadStep step) {
-        command.data().releaseAll();
-        file.ages.touch(command.data().firstPage(), command.data().firstPage() + command.data().chunks() - 1);
+        data.releaseAll();
+        file.ages.touch(data.firstPage(), data.firstPage() + data.chunks() - 1);
         int bytes = write.bytesApplied();
         if (step instanceof ReadStep.Failed failed && bytes == 0) {
-            ErrnoException error = new ErrnoException(failed.errno(), "write at " + command.data().offset() + " failed");
+            ErrnoException error = new ErrnoException(failed.errno(), "write at " + data.offset() + " failed");
             file.durability.fail(ticket, failed.errno());
-            command.replyTo().tell(StatusReply.error(error));
+            replyTo.accept(StatusReply.error(error));
             return;
         }
         file.durability.close(ticket);
         file.syncs.requestFlushForDurability();
         file.reportDirty();
         StatusReply<InodeActor.Written> reply = StatusReply.success(new InodeActor.Written(bytes));
-        if (command.durability() == Durability.SYNCED) {
+        if (durability == Durability.SYNCED) {
             // O_DSYNC: write these pages back now; answer once the durable future settles.
-            long first = command.data().firstPage();
+            long first = data.firstPage();
             file.passes.enqueue(new WritePagesRequest(SyncMode.ALL, WritePagesRequest.UNLIMITED, first,
-                    first + command.data().chunks() - 1, false, WritebackReason.FSYNC, true), null);
-            command.durable().whenComplete((ok, failure) -> command.replyTo().tell(failure == null ? reply
+                    first + data.chunks() - 1, false, WritebackReason.FSYNC, true), null);
+            durable.whenComplete((ok, failure) -> replyTo.accept(failure == null ? reply
                     : StatusReply.error(failure)));
             return;
         }
-        file.throttle.throttle(handle, write.pagesDirtied(), () -> command.replyTo().tell(reply));
+        file.throttle.throttle(handle, write.pagesDirtied(), () -> replyTo.accept(reply));
     }
 
     void read(InodeActor.Read command) {

@@ -18,10 +18,10 @@ public final class BenchMain {
 
     /**
      * With fewer than 3 CPUs the common pool has parallelism 1, and CompletableFuture then runs every
-     * default-executor async stage on a new thread. The engine's answers (Pekko asks converted to
-     * CompletionStages, whose dependent stages run async) hit this on every call: one thread started
-     * per write. Giving the common pool a parallelism of 2 there keeps those stages on pooled
-     * threads. Must run before anything uses the common pool; a value set with -D is kept.
+     * default-executor async stage on a new thread. The engine no longer uses that executor (it owns
+     * its callback pool), but Pekko's Java ask stages and other libraries still do; giving the common
+     * pool a parallelism of 2 there keeps such stages on pooled threads. Must run before anything
+     * uses the common pool; a value set with -D is kept.
      */
     public static void ensureAsyncPool() {
         String key = "java.util.concurrent.ForkJoinPool.common.parallelism";

@@ -151,7 +151,8 @@ public final class WritebackdTarget implements Target {
                     + "pekko.persistence.snapshot-store.plugin = \"pekko.persistence.snapshot-store.local\"\n"
                     + "pekko.persistence.snapshot-store.local.dir = \""
                     + dir.resolve("writebackd-snapshots").toAbsolutePath().toString().replace("\\", "/") + "\"")
-                    .withFallback(ENGINE_KEYS).withFallback(ConfigFactory.load());
+                    .withFallback(ENGINE_KEYS).withFallback(ConfigFactory.load())
+                    .withoutPath(PersistenceConfig.DATA_DIR); // reference.conf names one; without it, metadata stays in memory
         }
         engine = Engine.start(settings, device, config);
     }

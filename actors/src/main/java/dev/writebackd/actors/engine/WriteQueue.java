@@ -1,0 +1,88 @@
+package dev.writebackd.actors.engine;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.writebackd.config.Durability;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * Writes on their way to one file's {@link InodeActor}, queued by the callers' threads and taken by
+ * the actor in batches: a caller adds its write and tells the actor {@link InodeActor.DrainWrites}
+ * only when no such message is on its way, and the actor takes everything queued when it gets one.
+ * So a stream of writes costs one message per batch rather than one per write, and each write is
+ * answered through its own future, without a temporary actor.
+ *
+ * <p>Order: when {@link #offer} returns, a {@code DrainWrites} that will take the write is in the
+ * actor's mailbox or being handled, so any message the caller sends afterwards (an fsync, a read)
+ * reaches the actor after the write, as if the write had been a message of its own.
+ *
+ * <p>Thread-safe.
+ */
+public final class WriteQueue {
+    private static final int IDLE = 0;
+    private static final int SENDING = 1;
+    private static final int SENT = 2;
+
+    /**
+     * One queued write.
+     *
+     * @param handleId the handle it goes through
+     * @param data its bytes, already copied
+     * @param durability when to answer it
+     * @param durable completes once the bytes are on stable storage
+     * @param answer completes with the bytes taken, or fails with the write's error
+     */
+    public record Entry(long handleId, WriteData data, Durability durability, CompletableFuture<Void> durable,
+            CompletableFuture<InodeActor.Written> answer) {
+        /** Validates the entry. */
+        public Entry {
+            requireNonNull(data, "data");
+            requireNonNull(durability, "durability");
+            requireNonNull(durable, "durable");
+            requireNonNull(answer, "answer");
+        }
+    }
+
+    private final ActorRef<InodeActor.Command> file;
+    private final InodeActor.DrainWrites signal = new InodeActor.DrainWrites(this);
+    private final ConcurrentLinkedQueue<Entry> entries = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger state = new AtomicInteger(IDLE);
+
+    /** A queue of writes to the file of actor {@code file}. */
+    public WriteQueue(ActorRef<InodeActor.Command> file) {
+        this.file = requireNonNull(file, "file");
+    }
+
+    /** Queues {@code entry}; tells the actor unless a message that will take it is already on its way. */
+    public void offer(Entry entry) {
+        entries.add(requireNonNull(entry, "entry"));
+        while (true) {
+            int now = state.get();
+            if (now == SENT) {
+                return;
+            }
+            if (now == IDLE) {
+                if (state.compareAndSet(IDLE, SENDING)) {
+                    file.tell(signal);
+                    state.compareAndSet(SENDING, SENT); // unless the actor has already taken it
+                    return;
+                }
+            } else {
+                Thread.yield(); // another caller is sending the message: return only once it is sent
+            }
+        }
+    }
+
+    /** The actor got the message: later writes need another. Called before taking the entries. */
+    void taking() {
+        state.set(IDLE);
+    }
+
+    /** The next queued write, or {@code null}. */
+    Entry poll() {
+        return entries.poll();
+    }
+}
