@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.writebackd.block.Bio;
 import dev.writebackd.block.BlockDevice;
+import dev.writebackd.block.StackedDevice;
 import dev.writebackd.error.Errno;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,31 +17,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Thread-safe: {@link #submit} is called by several I/O threads at once.
  */
-final class HaltFence implements BlockDevice {
-    private final BlockDevice device;
+final class HaltFence extends StackedDevice {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Object idle = new Object();
     private volatile boolean shut;
 
     HaltFence(BlockDevice device) {
-        this.device = requireNonNull(device, "device");
-    }
-
-    @Override
-    public int blockSize() {
-        return device.blockSize();
-    }
-
-    @Override
-    public long sizeBytes() {
-        return device.sizeBytes();
+        super(device);
     }
 
     @Override
     public Errno submit(Bio bio) {
         inFlight.incrementAndGet(); // before the check: shut() then waits for this bio
         try {
-            return shut ? Errno.ESHUTDOWN : device.submit(bio);
+            return shut ? Errno.ESHUTDOWN : below.submit(bio);
         } finally {
             if (inFlight.decrementAndGet() == 0) {
                 synchronized (idle) {
@@ -50,7 +40,7 @@ final class HaltFence implements BlockDevice {
         }
     }
 
-    /** From now on bios fail with ESHUTDOWN without reaching the device. */
+    /** From now on bios fail with ESHUTDOWN without reaching the below. */
     void shut() {
         shut = true;
     }
@@ -82,6 +72,6 @@ final class HaltFence implements BlockDevice {
     /** Closes the device below. */
     @Override
     public void close() {
-        device.close();
+        below.close();
     }
 }

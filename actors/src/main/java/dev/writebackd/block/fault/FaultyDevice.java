@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.writebackd.block.Bio;
 import dev.writebackd.block.BioOp;
 import dev.writebackd.block.BlockDevice;
+import dev.writebackd.block.StackedDevice;
 import dev.writebackd.error.Errno;
 import java.util.List;
 import java.util.Optional;
@@ -37,7 +38,7 @@ import java.util.function.LongSupplier;
  * <p>Thread-safe: {@link #submit} runs on several blocking-I/O threads at once and may block (delay,
  * stall); the control methods may be called from any thread.
  */
-public final class FaultyDevice implements BlockDevice {
+public final class FaultyDevice extends StackedDevice {
     /** Sleeps for a delay rule. */
     @FunctionalInterface
     public interface Sleeper {
@@ -45,7 +46,6 @@ public final class FaultyDevice implements BlockDevice {
         void sleep(long millis) throws InterruptedException;
     }
 
-    private final BlockDevice device;
     private final long runSeed;
     private final FileResolver files;
     private final LongSupplier clockMs;
@@ -74,7 +74,7 @@ public final class FaultyDevice implements BlockDevice {
      * @param sleeper how a delay waits
      */
     public FaultyDevice(BlockDevice device, long runSeed, FileResolver files, LongSupplier clockMs, Sleeper sleeper) {
-        this.device = requireNonNull(device, "device");
+        super(device);
         this.runSeed = runSeed;
         this.files = requireNonNull(files, "files");
         this.clockMs = requireNonNull(clockMs, "clockMs");
@@ -88,7 +88,7 @@ public final class FaultyDevice implements BlockDevice {
 
     /** The device below. */
     public BlockDevice device() {
-        return device;
+        return below;
     }
 
     /**
@@ -152,16 +152,6 @@ public final class FaultyDevice implements BlockDevice {
         return rules.stream().filter(rule -> rule.id() == id).findFirst().map(rule -> rule.status(now));
     }
 
-    @Override
-    public int blockSize() {
-        return device.blockSize();
-    }
-
-    @Override
-    public long sizeBytes() {
-        return device.sizeBytes();
-    }
-
     /** Applies the rules to {@code bio} (see the class comment), then performs what is left of it below. */
     @Override
     public Errno submit(Bio bio) {
@@ -193,7 +183,7 @@ public final class FaultyDevice implements BlockDevice {
             }
             return null; // Injection.Drop: acknowledged, never performed
         }
-        Errno result = device.submit(going);
+        Errno result = below.submit(going);
         if (result == null) {
             if (going.op() == BioOp.WRITE) {
                 written(going);
@@ -219,7 +209,7 @@ public final class FaultyDevice implements BlockDevice {
     private Errno tear(Bio bio, Injection.Torn torn) {
         if (torn.keepSectors() > 0) {
             Bio prefix = BioEdits.prefix(bio, torn.keepSectors());
-            Errno result = device.submit(prefix);
+            Errno result = below.submit(prefix);
             if (result != null) {
                 return result;
             }
@@ -241,6 +231,6 @@ public final class FaultyDevice implements BlockDevice {
     @Override
     public void close() {
         clear();
-        device.close();
+        below.close();
     }
 }

@@ -6,6 +6,7 @@ import dev.writebackd.block.Bio;
 import dev.writebackd.block.BioFlag;
 import dev.writebackd.block.BioOp;
 import dev.writebackd.block.BlockDevice;
+import dev.writebackd.block.StackedDevice;
 import dev.writebackd.block.DeviceLimits;
 import dev.writebackd.block.Segment;
 import dev.writebackd.error.Errno;
@@ -51,14 +52,13 @@ import java.util.TreeMap;
  * writes to the device below, so writes wait for it). Reads take a copy of the cached sectors they
  * cover under the lock, then read the device below without it.
  */
-public final class VolatileCacheDevice implements BlockDevice {
+public final class VolatileCacheDevice extends StackedDevice {
     private static final int UNIT_SHIFT = 3;
     private static final int UNIT_SECTORS = 1 << UNIT_SHIFT;
     private static final int UNIT_BYTES = UNIT_SECTORS * SECTOR_SIZE;
     /** The longest write the cache sends below when flushing. */
     private static final int MAX_RUN_BYTES = 1 << 20;
 
-    private final BlockDevice below;
     private final Object lock = new Object();
     // Guarded by lock: unflushed units by unit number (sector >>> UNIT_SHIFT).
     private final TreeMap<Long, Unit> units = new TreeMap<>();
@@ -67,17 +67,7 @@ public final class VolatileCacheDevice implements BlockDevice {
 
     /** A cache in front of {@code below}, empty. */
     public VolatileCacheDevice(BlockDevice below) {
-        this.below = requireNonNull(below, "below");
-    }
-
-    @Override
-    public int blockSize() {
-        return below.blockSize();
-    }
-
-    @Override
-    public long sizeBytes() {
-        return below.sizeBytes();
+        super(below);
     }
 
     /** How many 512-byte sectors are written but not yet flushed. */

@@ -6,6 +6,7 @@ import dev.writebackd.block.Bio;
 import dev.writebackd.block.BioFlag;
 import dev.writebackd.block.BioOp;
 import dev.writebackd.block.BlockDevice;
+import dev.writebackd.block.StackedDevice;
 import dev.writebackd.block.DeviceLimits;
 import dev.writebackd.block.Segment;
 import dev.writebackd.error.Errno;
@@ -66,12 +67,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe: bios may be submitted by several threads at once.
  */
-public final class WriteLogDevice implements BlockDevice {
+public final class WriteLogDevice extends StackedDevice {
     private static final Logger LOG = LoggerFactory.getLogger(WriteLogDevice.class);
     /** The base copy skips all-zero units of this size. */
     private static final byte[] ZERO_UNIT = new byte[4096];
 
-    private final BlockDevice below;
     private final Path path;
     /** Writes hold it shared while they run and are recorded; flushes and cuts hold it alone. */
     private final ReadWriteLock order = new ReentrantReadWriteLock();
@@ -84,7 +84,7 @@ public final class WriteLogDevice implements BlockDevice {
     private boolean closed;
 
     private WriteLogDevice(BlockDevice below, Path path, DataOutputStream out) {
-        this.below = below;
+        super(below);
         this.path = path;
         this.out = out;
     }
@@ -162,16 +162,6 @@ public final class WriteLogDevice implements BlockDevice {
             data.duplicate().get(copy);
             out.write(copy);
         }
-    }
-
-    @Override
-    public int blockSize() {
-        return below.blockSize();
-    }
-
-    @Override
-    public long sizeBytes() {
-        return below.sizeBytes();
     }
 
     /** The log file. */

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.writebackd.block.Bio;
 import dev.writebackd.block.BioOp;
 import dev.writebackd.block.BlockDevice;
+import dev.writebackd.block.StackedDevice;
 import dev.writebackd.error.Errno;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -12,8 +13,7 @@ import java.util.concurrent.atomic.LongAdder;
  * A block device that counts the bios the engine submits to the device it wraps, and the time spent
  * performing them. Thread-safe.
  */
-public final class CountingDevice implements BlockDevice {
-    private final BlockDevice device;
+public final class CountingDevice extends StackedDevice {
     private final LongAdder writeBios = new LongAdder();
     private final LongAdder writeBytes = new LongAdder();
     private final LongAdder flushes = new LongAdder();
@@ -22,17 +22,7 @@ public final class CountingDevice implements BlockDevice {
 
     /** Wraps {@code device}. */
     public CountingDevice(BlockDevice device) {
-        this.device = requireNonNull(device, "device");
-    }
-
-    @Override
-    public int blockSize() {
-        return device.blockSize();
-    }
-
-    @Override
-    public long sizeBytes() {
-        return device.sizeBytes();
+        super(device);
     }
 
     @Override
@@ -47,7 +37,7 @@ public final class CountingDevice implements BlockDevice {
         }
         long start = System.nanoTime();
         try {
-            return device.submit(bio);
+            return below.submit(bio);
         } finally {
             busyNanos.add(System.nanoTime() - start);
         }
@@ -60,6 +50,6 @@ public final class CountingDevice implements BlockDevice {
 
     @Override
     public void close() {
-        device.close();
+        below.close();
     }
 }

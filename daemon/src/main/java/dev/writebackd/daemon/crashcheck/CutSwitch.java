@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.writebackd.block.Bio;
 import dev.writebackd.block.BioOp;
 import dev.writebackd.block.BlockDevice;
+import dev.writebackd.block.StackedDevice;
 import dev.writebackd.error.Errno;
 
 /**
@@ -17,8 +18,7 @@ import dev.writebackd.error.Errno;
  *
  * <p>Thread-safe (the engine's I/O threads call {@link #submit}; the checker arms and resets).
  */
-public final class CutSwitch implements BlockDevice {
-    private final BlockDevice below;
+public final class CutSwitch extends StackedDevice {
     private final java.util.function.Consumer<Bio> observer;
     private Runnable cut;
     private long countdown;
@@ -32,18 +32,8 @@ public final class CutSwitch implements BlockDevice {
 
     /** A switch over {@code below} that shows {@code observer} (if not null) each write and flush it counts. */
     public CutSwitch(BlockDevice below, java.util.function.Consumer<Bio> observer) {
-        this.below = requireNonNull(below, "below");
+        super(below);
         this.observer = observer;
-    }
-
-    @Override
-    public int blockSize() {
-        return below.blockSize();
-    }
-
-    @Override
-    public long sizeBytes() {
-        return below.sizeBytes();
     }
 
     /** One bio at a time: the checker runs at queue depth 1, and a cut never overlaps a bio. */
