@@ -90,6 +90,7 @@ final class PageOpQueue {
     private void writeApplied(WriteData data, Durability durability, CompletableFuture<Void> durable,
             Consumer<StatusReply<InodeActor.Written>> replyTo, InodeFile.OpenFile handle, PageOps.WriteOp write,
             DurabilityTracker.Ticket ticket, ReadStep step) {
+        file.reportSize(); // before the answer: a caller that then lists the files sees the new size
         data.releaseAll();
         file.ages.touch(data.firstPage(), data.firstPage() + data.chunks() - 1);
         int bytes = write.bytesApplied();
@@ -201,6 +202,7 @@ final class PageOpQueue {
     }
 
     private void truncated(ReadStep step, Consumer<ReadStep> finish) {
+        file.reportSize(); // before the answer, as for writes
         truncating = false;
         truncateAbort = null;
         file.durability.discardMissing(file.cache);
