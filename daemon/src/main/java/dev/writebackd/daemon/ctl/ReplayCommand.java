@@ -55,11 +55,23 @@ final class ReplayCommand implements Callable<Integer> {
         if (toFlush < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--to-flush must be 0 or more, not " + toFlush);
         }
-        PrintWriter err = spec.commandLine().getErr();
-        try {
+        return reading(() -> {
             LogReplay.Result result = LogReplay.replay(log, toFlush, out);
             stdout().println("replayed " + log + " to flush " + result.flushEpoch() + ": " + result.writesApplied()
                     + " writes, " + result.powerCuts() + " power cuts; " + result.sizeBytes() + "-byte image in " + out);
+        });
+    }
+
+    /** Something that reads the log. */
+    private interface LogWork {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code work}: EXIT_OK, or EXIT_DAEMON_ERROR with one line on stderr if the log cannot be read. */
+    private int reading(LogWork work) {
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            work.run();
             return CtlCommand.EXIT_OK;
         } catch (NoSuchFileException e) {
             err.println("replay: no such file: " + e.getFile());
@@ -73,36 +85,29 @@ final class ReplayCommand implements Callable<Integer> {
 
     /** Prints one line per flush and power cut, with the writes before each. */
     private int list() {
-        PrintWriter err = spec.commandLine().getErr();
-        try (WriteLog reader = WriteLog.open(log)) {
-            java.io.PrintStream stdout = stdout();
-            long writes = 0;
-            long sectors = 0;
-            long base = 0;
-            for (WriteLog.Record record = reader.next(); record != null; record = reader.next()) {
-                if (record instanceof WriteLog.Data data && data.base()) {
-                    base += data.data().length;
-                } else if (record instanceof WriteLog.Data data) {
-                    writes++;
-                    sectors += data.data().length / 512;
-                } else if (record instanceof WriteLog.Flush flush) {
-                    stdout.println("flush " + flush.epoch() + ": after " + writes + " writes (" + sectors + " sectors)");
-                } else if (record instanceof WriteLog.PowerCut cut) {
-                    stdout.println("power cut (" + cut.mode().wireName() + ", seed " + cut.seed() + "): after " + writes
-                            + " writes, " + cut.droppedSectors() + " unflushed sectors dropped");
+        return reading(() -> {
+            try (WriteLog reader = WriteLog.open(log)) {
+                java.io.PrintStream stdout = stdout();
+                long writes = 0;
+                long sectors = 0;
+                long base = 0;
+                for (WriteLog.Record record = reader.next(); record != null; record = reader.next()) {
+                    if (record instanceof WriteLog.Data data && data.base()) {
+                        base += data.data().length;
+                    } else if (record instanceof WriteLog.Data data) {
+                        writes++;
+                        sectors += data.data().length / 512;
+                    } else if (record instanceof WriteLog.Flush flush) {
+                        stdout.println("flush " + flush.epoch() + ": after " + writes + " writes (" + sectors + " sectors)");
+                    } else if (record instanceof WriteLog.PowerCut cut) {
+                        stdout.println("power cut (" + cut.mode().wireName() + ", seed " + cut.seed() + "): after " + writes
+                                + " writes, " + cut.droppedSectors() + " unflushed sectors dropped");
+                    }
                 }
+                stdout.println(reader.sizeBytes() + "-byte device, base image " + base + " non-zero bytes, " + writes
+                        + " writes" + (reader.tornTail() ? "; the last record is torn (the log was cut short)" : ""));
             }
-            stdout.println(reader.sizeBytes() + "-byte device, base image " + base + " non-zero bytes, " + writes
-                    + " writes" + (reader.tornTail() ? "; the last record is torn (the log was cut short)" : ""));
-            return CtlCommand.EXIT_OK;
-        } catch (NoSuchFileException e) {
-            err.println("replay: no such file: " + e.getFile());
-        } catch (IOException e) {
-            err.println("replay: " + e.getMessage());
-        } finally {
-            err.flush();
-        }
-        return CtlCommand.EXIT_DAEMON_ERROR;
+        });
     }
 
     private java.io.PrintStream stdout() {
