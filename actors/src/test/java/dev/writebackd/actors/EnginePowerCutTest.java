@@ -222,6 +222,9 @@ class EnginePowerCutTest {
             return "file-" + id;
         }
 
+        /** The smallest size a truncate set since the last fsync. */
+        private int smallestSinceSync = Integer.MAX_VALUE;
+
         void write(int offset, byte[] data) {
             if (model.length < offset + data.length) {
                 model = Arrays.copyOf(model, offset + data.length);
@@ -231,6 +234,7 @@ class EnginePowerCutTest {
         }
 
         void truncate(int size) {
+            smallestSinceSync = Math.min(smallestSinceSync, size);
             if (size < model.length) {
                 Arrays.fill(changedSinceSync, size, model.length, true);
             }
@@ -239,6 +243,7 @@ class EnginePowerCutTest {
 
         void synced() {
             synced = model.clone();
+            smallestSinceSync = Integer.MAX_VALUE;
             Arrays.fill(changedSinceSync, false);
         }
 
@@ -267,14 +272,12 @@ class EnginePowerCutTest {
             }
         }
 
-        /** The fsync'd size unless a later truncate may have shrunk it (then 0). */
+        /**
+         * The fsync'd size, or less if a later truncate shrank the file: a commit may have persisted
+         * the shrink and not a write that grew the file again.
+         */
         private int firstChangedOr(int size) {
-            for (int i = 0; i < size; i++) {
-                if (changedSinceSync[i] && i >= model.length) {
-                    return 0;
-                }
-            }
-            return model.length < size ? 0 : size;
+            return Math.min(size, smallestSinceSync);
         }
     }
 
