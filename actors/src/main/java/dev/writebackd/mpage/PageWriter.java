@@ -151,6 +151,16 @@ public final class PageWriter {
         submitOpen(0);
     }
 
+    /** How many bios were closed since the last {@link #takeBios()}. */
+    public int closedBios() {
+        return io.closedBios();
+    }
+
+    /** The bytes of the bios closed since the last {@link #takeBios()}. */
+    public long closedBytes() {
+        return io.closedBytes();
+    }
+
     /** Takes the bios closed since the last call, in submission order. */
     public List<SubmittedBio> takeBios() {
         return io.drainBios();

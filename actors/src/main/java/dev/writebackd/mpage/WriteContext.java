@@ -32,6 +32,7 @@ final class WriteContext {
     final int blocksPerPage;
     private final int sectorsPerBlock;
     private final List<SubmittedBio> submitted = new ArrayList<>();
+    private long submittedBytes;
     private final List<Errno> errors = new ArrayList<>();
 
     /**
@@ -102,6 +103,7 @@ final class WriteContext {
 
     void submit(SubmittedBio bio) {
         submitted.add(bio);
+        submittedBytes += bio.bio().lengthBytes();
     }
 
     /** C7, E2: an error for the mapping, reported to the caller with the bios. */
@@ -112,7 +114,18 @@ final class WriteContext {
     List<SubmittedBio> drainBios() {
         List<SubmittedBio> out = List.copyOf(submitted);
         submitted.clear();
+        submittedBytes = 0;
         return out;
+    }
+
+    /** Bios closed and not yet drained. */
+    int closedBios() {
+        return submitted.size();
+    }
+
+    /** The bytes of the bios closed and not yet drained. */
+    long closedBytes() {
+        return submittedBytes;
     }
 
     List<Errno> drainErrors() {

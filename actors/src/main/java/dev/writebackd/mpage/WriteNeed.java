@@ -40,4 +40,12 @@ public sealed interface WriteNeed {
      * @param pageIndex the page to read
      */
     record ReadPage(long pageIndex) implements WriteNeed {}
+
+    /**
+     * Writeback passes only: the step has closed a plug's worth of bios (see
+     * {@link WritebackPass#UNPLUG_BIOS}, {@link WritebackPass#UNPLUG_BYTES}). Nothing is to be
+     * waited for: submit them and step again at once, so the device starts on them while the pass
+     * goes on (the kernel's plug is flushed the same way once it holds enough requests).
+     */
+    record Unplug() implements WriteNeed {}
 }

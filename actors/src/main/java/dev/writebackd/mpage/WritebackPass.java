@@ -18,13 +18,20 @@ import java.util.List;
  * re-tags, and the unmapped blocks of the pages it will write are reserved in contiguous runs
  * (delayed allocation). {@link #step()} then runs until the pass is done or needs something; the
  * caller submits the step's bios (in order, together: one plug, W11), records its errors, meets its
- * need and calls {@code step()} again. While a pass waits, the pages of its open bio are under
+ * need and calls {@code step()} again. A long pass also ends a step once it has closed a plug's
+ * worth of bios ({@link WriteNeed.Unplug}, met at once), so the device writes them while the pass
+ * goes on rather than wait for the whole pass. While a pass waits, the pages of its open bio are under
  * writeback: the owner must not truncate the file before the pass is done.
  *
  * <p>Single-threaded and stateful (the scan cursor, the page being written, the open bio): owned by
  * the actor that owns the file's {@link PageCache}, one pass per file at a time.
  */
 public final class WritebackPass {
+    /** A step ends with {@link WriteNeed.Unplug} once it has closed this many bios (the kernel's plug limit)... */
+    public static final int UNPLUG_BIOS = 32;
+    /** ...or bios of this many bytes in all (4 MiB: four full bios of 256 pages of 4 KiB). */
+    public static final long UNPLUG_BYTES = 4L << 20;
+
     private final PageCache cache;
     private final BlockMapper mapper;
     private final PageWriter writer;
@@ -158,6 +165,9 @@ public final class WritebackPass {
             }
             if (--nrToWrite <= 0 && !syncAll) {
                 return finish(true); // C5
+            }
+            if (writer.closedBios() >= UNPLUG_BIOS || writer.closedBytes() >= UNPLUG_BYTES) {
+                return needStep(new WriteNeed.Unplug());
             }
         }
     }

@@ -317,6 +317,53 @@ class FileDeviceTest {
         assertThat(DeviceHeader.read(open(path, blockSize, 32L * blockSize, false))).isEqualTo(header);
     }
 
+    @ParameterizedTest(name = "{0}, O_DIRECT asked {1}")
+    @MethodSource("placesAndModes")
+    void aPreallocatedDeviceIsCreatedFullOfZerosAndWorks(String where, boolean preferDirect) throws IOException {
+        Path path = dir(where).resolve("dev.img");
+        FileDevice device = FileDevice.open(path, 4096, 4096L * 300, preferDirect, true);
+        opened.add(device);
+
+        assertThat(Files.size(path)).isEqualTo(4096L * 300);
+        assertThat(rawBytes(path, 0, 4096 * 300)).containsOnly(0);
+        Bio write = TestBios.write(8, List.of(pattern(1, 4096), pattern(2, 4096)), Memory.OFF_HEAP,
+                Set.of(BioFlag.SYNC), 3);
+        assertThat(device.submit(write)).isNull();
+        Bio read = TestBios.read(8, Memory.OFF_HEAP, 4096, 4096);
+        assertThat(device.submit(read)).isNull();
+        assertThat(contents(read)).isEqualTo(concat(pattern(1, 4096), pattern(2, 4096)));
+        assertThat(log.list).map(ILoggingEvent::getFormattedMessage).anyMatch(message -> message.contains("preallocated"));
+    }
+
+    static Stream<Arguments> placesAndModes() {
+        return Stream.of(Arguments.of("tmp", false), Arguments.of("tmp", true), Arguments.of("disk", false),
+                Arguments.of("disk", true));
+    }
+
+    @Test
+    void preallocationLeavesAnExistingFileAsItIs() throws IOException {
+        Path path = onDisk.resolve("dev.img");
+        FileDevice first = open(path, 4096, 4096L * 16, false);
+        assertThat(first.submit(TestBios.write(8, pattern(7, 4096)))).isNull();
+        first.close();
+
+        FileDevice again = FileDevice.open(path, 4096, 4096L * 16, true, true);
+        opened.add(again);
+
+        assertThat(rawBytes(path, 4096, 4096)).isEqualTo(pattern(7, 4096));
+        assertThatThrownBy(() -> FileDevice.open(path, 4096, 4096L * 32, false, true))
+                .isInstanceOf(ErrnoException.class);
+        assertThat(Files.size(path)).isEqualTo(4096L * 16);
+    }
+
+    @Test
+    void preallocationWithABadGeometryCreatesNothing() {
+        Path path = onDisk.resolve("dev.img");
+        assertThatThrownBy(() -> FileDevice.open(path, 4096, 4096L * 16 + 512, false, true))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(path).doesNotExist();
+    }
+
     private FileDevice open(Path path, int blockSize, long size, boolean preferDirect) throws IOException {
         FileDevice device = FileDevice.open(path, blockSize, size, preferDirect);
         opened.add(device);

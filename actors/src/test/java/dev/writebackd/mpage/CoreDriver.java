@@ -600,6 +600,8 @@ final class CoreDriver {
             waitFor(need, () -> !metadata.isWriteInFlight(m.block()));
         } else if (need instanceof WriteNeed.ReadPage r) {
             readPage(f, r.pageIndex());
+        } else if (need instanceof WriteNeed.Unplug) {
+            return; // the bios are submitted: nothing to wait for
         } else {
             throw new AssertionError("unknown need " + need);
         }

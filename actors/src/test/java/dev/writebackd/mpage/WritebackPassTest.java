@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.writebackd.block.Segment;
 import dev.writebackd.error.Errno;
 import dev.writebackd.page.PageFlags;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.DisplayName;
@@ -396,5 +397,52 @@ class WritebackPassTest {
 
         assertThat(reply.firstError()).isNull();
         assertThat(h.shapes()).containsExactly(h.pagesBio(0, 3, BACKGROUND));
+    }
+
+    /** Steps {@code pass} to its end, each Unplug met at once; returns the bios per step, and the pages in {@code pages}. */
+    private static List<Integer> stepsToTheEnd(WritebackPass pass, List<Long> pages) {
+        List<Integer> biosPerStep = new ArrayList<>();
+        WritebackPass.Step step;
+        do {
+            step = pass.step();
+            biosPerStep.add(step.bios().size());
+            step.bios().forEach(b -> b.bio().segments().forEach(s -> pages.add(s.pageIndex())));
+            if (!step.isDone()) {
+                assertThat(step.need()).isEqualTo(new WriteNeed.Unplug());
+            }
+        } while (!step.isDone());
+        return biosPerStep;
+    }
+
+    @Test
+    @DisplayName("W11 a long pass hands out its bios once they hold 4 MiB, in order, and goes on at once")
+    void longPassUnplugsByBytes() {
+        Harness h = new Harness(4096);
+        h.write(0, 1199, 1);
+        WritebackPass pass = new WritebackPass(h.cache, h.mapper, h.metadata, Harness.all());
+        List<Long> pages = new ArrayList<>();
+
+        List<Integer> biosPerStep = stepsToTheEnd(pass, pages);
+
+        assertThat(biosPerStep).containsExactly(4, 1); // four bios of 256 pages, then the open one of 176
+        assertThat(pages).isEqualTo(range(0, 1199));
+        assertThat(h.ledger.dirtyPages()).isZero();
+    }
+
+    @Test
+    @DisplayName("W11 a long pass of small bios hands them out 32 at a time")
+    void longPassUnplugsByCount() {
+        Harness h = new Harness(4096);
+        for (long page = 0; page < 200; page += 2) {
+            h.write(page, 1); // every other page: one bio each
+        }
+        WritebackPass pass = new WritebackPass(h.cache, h.mapper, h.metadata, Harness.all());
+        List<Long> pages = new ArrayList<>();
+
+        List<Integer> biosPerStep = stepsToTheEnd(pass, pages);
+
+        assertThat(biosPerStep).containsExactly(WritebackPass.UNPLUG_BIOS, WritebackPass.UNPLUG_BIOS,
+                WritebackPass.UNPLUG_BIOS, 4);
+        assertThat(pages).isEqualTo(LongStream.iterate(0, p -> p < 200, p -> p + 2).boxed().toList());
     }
 }

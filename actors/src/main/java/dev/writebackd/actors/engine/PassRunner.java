@@ -147,6 +147,9 @@ final class PassRunner<O> {
     }
 
     private boolean met(WriteNeed wanted) {
+        if (wanted instanceof WriteNeed.Unplug) {
+            return true; // the step's bios are submitted: go on at once, the device works meanwhile
+        }
         if (wanted instanceof WriteNeed.WaitForWriteback wait) {
             return !cache.has(wait.pageIndex(), PageFlags.WRITEBACK);
         }

@@ -56,12 +56,12 @@ public record BenchReport(BenchOptions options, List<String> setup, List<String>
 
     /** writebackd's writeback bandwidth (bytes over its final fsyncs' time) over raw's bandwidth, per run. */
     public Spread overRaw() {
-        return perRun((w, k, r) -> w.syncMbPerSec() / r.mbPerSec());
+        return perRunOverRaw((w, r) -> w.syncMbPerSec() / r.mbPerSec());
     }
 
     /** writebackd's bandwidth over its whole time over raw's bandwidth, per run. */
     public Spread overRawTotal() {
-        return perRun((w, k, r) -> w.mbPerSec() / r.mbPerSec());
+        return perRunOverRaw((w, r) -> w.mbPerSec() / r.mbPerSec());
     }
 
     /** writebackd's bios over the fewest possible, per run. */
@@ -71,6 +71,18 @@ public record BenchReport(BenchOptions options, List<String> setup, List<String>
 
     private interface RunRatio {
         double of(SystemResult writebackd, SystemResult kernel, SystemResult raw);
+    }
+
+    /** A ratio of writebackd's run to raw's of the same index; the kernel need not have run. */
+    private Spread perRunOverRaw(java.util.function.ToDoubleBiFunction<SystemResult, SystemResult> ratio) {
+        List<SystemResult> w = runs.getOrDefault("writebackd", List.of());
+        List<SystemResult> r = runs.getOrDefault("raw O_DIRECT", List.of());
+        int n = Math.min(w.size(), r.size());
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = ratio.applyAsDouble(w.get(i), r.get(i));
+        }
+        return Spread.of(values);
     }
 
     private Spread perRun(RunRatio ratio) {

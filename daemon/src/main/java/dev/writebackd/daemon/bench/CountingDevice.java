@@ -7,6 +7,7 @@ import dev.writebackd.block.BioOp;
 import dev.writebackd.block.BlockDevice;
 import dev.writebackd.block.StackedDevice;
 import dev.writebackd.error.Errno;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -19,6 +20,9 @@ public final class CountingDevice extends StackedDevice {
     private final LongAdder flushes = new LongAdder();
     private final LongAdder readBios = new LongAdder();
     private final LongAdder busyNanos = new LongAdder();
+    /** Per-request timings, kept only with {@code -Dwritebackd.bench.trace=true} (a profiling aid). */
+    private final ConcurrentLinkedQueue<String> trace =
+            Boolean.getBoolean("writebackd.bench.trace") ? new ConcurrentLinkedQueue<>() : null;
 
     /** Wraps {@code device}. */
     public CountingDevice(BlockDevice device) {
@@ -39,7 +43,19 @@ public final class CountingDevice extends StackedDevice {
         try {
             return below.submit(bio);
         } finally {
-            busyNanos.add(System.nanoTime() - start);
+            long end = System.nanoTime();
+            busyNanos.add(end - start);
+            if (trace != null) {
+                trace.add(bio.op() + " " + start + " " + end + " " + bio.startSector() + " " + bio.lengthBytes()
+                        + " " + bio.segments().size() + " " + Thread.currentThread().getName());
+            }
+        }
+    }
+
+    /** Notes an event of the workload in the trace, if tracing. */
+    public void mark(String event) {
+        if (trace != null) {
+            trace.add("MARK " + System.nanoTime() + " " + event);
         }
     }
 
@@ -50,6 +66,10 @@ public final class CountingDevice extends StackedDevice {
 
     @Override
     public void close() {
+        if (trace != null) {
+            trace.forEach(line -> System.err.println("TRACE " + line));
+            trace.clear();
+        }
         below.close();
     }
 }

@@ -61,6 +61,12 @@ public final class WritebackdTarget implements Target {
     private final boolean persist;
     private final ThreadLocal<ArrayDeque<CompletableFuture<WriteResult>>> inFlight =
             ThreadLocal.withInitial(ArrayDeque::new);
+    /**
+     * Whether the device file is filled with zeros when created (untimed), as a block device's
+     * blocks all exist; {@code -Dwritebackd.bench.sparse-device=true} leaves it sparse, so the
+     * engine's writes allocate the host file's blocks as they go.
+     */
+    static final boolean PREALLOCATE = !Boolean.getBoolean("writebackd.bench.sparse-device");
     private FileDevice fileDevice;
     private CountingDevice device;
     private Engine engine;
@@ -112,7 +118,8 @@ public final class WritebackdTarget implements Target {
         WritebackPolicy w = settings.writeback();
         List<String> lines = new ArrayList<>();
         lines.add("writebackd: embedded Engine on a " + Units.bytes(deviceBytes) + " FileDevice ("
-                + (fileDevice == null ? "?" : fileDevice.directIo() ? "O_DIRECT" : "buffered") + "), "
+                + (fileDevice == null ? "?" : fileDevice.directIo() ? "O_DIRECT" : "buffered")
+                + (PREALLOCATE ? ", preallocated with zeros before each run" : ", sparse") + "), "
                 + settings.layout().configName() + " layout, metadata "
                 + (persist ? "persisted (ordered mode, H2 journal)" : "in memory only"));
         lines.add("writebackd settings: cache-budget " + Units.bytes(settings.pageCache().cacheBudgetBytes())
@@ -128,7 +135,8 @@ public final class WritebackdTarget implements Target {
     @Override
     public void open(int files) throws IOException {
         Files.createDirectories(dir);
-        fileDevice = FileDevice.open(dir.resolve("writebackd-device.img"), BenchOptions.PAGE, deviceBytes, true);
+        fileDevice = FileDevice.open(dir.resolve("writebackd-device.img"), BenchOptions.PAGE, deviceBytes, true,
+                PREALLOCATE);
         device = new CountingDevice(fileDevice);
         startEngine();
         handles = new Handle[files];
@@ -198,7 +206,9 @@ public final class WritebackdTarget implements Target {
     @Override
     public void fsync(int file) throws IOException {
         drain();
+        device.mark("fsync-start " + file);
         await(engine.fsync(handles[file]));
+        device.mark("fsync-end " + file);
     }
 
     @Override
