@@ -58,6 +58,8 @@ final class DurabilityTracker {
     private final Map<Long, List<Pending>> waiting = new HashMap<>();
     private final Map<Long, List<Ticket>> inFlight = new HashMap<>();
     private List<Ticket> written = new ArrayList<>();
+    /** How many of {@link #written} are urgent: asked after every completion batch, so never scanned. */
+    private int urgentWritten;
 
     /** Whether no write's promise is pending here (nothing waiting, in flight or written unflushed). */
     boolean idle() {
@@ -88,7 +90,7 @@ final class DurabilityTracker {
     void close(Ticket ticket) {
         ticket.closed = true;
         if (ticket.pagesLeft == 0 && !ticket.settled()) {
-            written.add(ticket);
+            addWritten(ticket);
         }
     }
 
@@ -181,6 +183,7 @@ final class DurabilityTracker {
         waiting.clear();
         inFlight.clear();
         written = new ArrayList<>();
+        urgentWritten = 0;
     }
 
     /** Fails {@code tickets}, taken earlier for a flush whose answer will not come, with {@code error}. */
@@ -195,7 +198,7 @@ final class DurabilityTracker {
 
     /** Whether a ticket waiting for a flush is urgent. */
     boolean hasUrgentWritten() {
-        return urgent(written);
+        return urgentWritten > 0;
     }
 
     /** Whether one of {@code tickets} is urgent. */
@@ -212,6 +215,7 @@ final class DurabilityTracker {
     List<Ticket> takeWritten() {
         List<Ticket> taken = written;
         written = new ArrayList<>();
+        urgentWritten = 0;
         return taken;
     }
 
@@ -226,9 +230,16 @@ final class DurabilityTracker {
         }
     }
 
+    private void addWritten(Ticket ticket) {
+        written.add(ticket);
+        if (ticket.urgent) {
+            urgentWritten++;
+        }
+    }
+
     private void pageDone(Ticket ticket) {
         if (--ticket.pagesLeft == 0 && ticket.closed && !ticket.settled()) {
-            written.add(ticket);
+            addWritten(ticket);
         }
     }
 

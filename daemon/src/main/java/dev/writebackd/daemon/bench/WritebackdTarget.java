@@ -92,7 +92,9 @@ public final class WritebackdTarget implements Target {
     public static Settings settingsFor(KernelThresholds kernel, BenchOptions options) {
         long budget = Math.max(kernel.dirtyBytes(), 2 * options.sizeBytes()) + (64L << 20);
         budget = (budget + (1L << 20) - 1) & -(1L << 20);
-        Settings base = Settings.load(ConfigFactory.parseString("writebackd.page-cache.cache-budget = " + budget));
+        String queueDepth = System.getProperty("writebackd.bench.queue-depth"); // a profiling aid
+        Settings base = Settings.load(ConfigFactory.parseString("writebackd.page-cache.cache-budget = " + budget
+                + (queueDepth == null ? "" : "\nwritebackd.device.queue-depth = " + Integer.parseInt(queueDepth))));
         WritebackPolicy policy = base.writeback()
                 .withDirtyBackgroundBytes(Math.max(BenchOptions.PAGE, kernel.backgroundBytes()))
                 .withDirtyBytes(Math.max(BenchOptions.PAGE, kernel.dirtyBytes()))
