@@ -30,10 +30,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>under O_DIRECT, a write of several segments is copied into the thread's aligned direct
  *       bounce buffer and written with one positional write of contiguous memory. The JDK would
- *       pass direct pool pages to one {@code writev} without a copy, but the kernel then handles
- *       one iovec per page (pinning each on its own, and a 256-page request exceeds the disk's
- *       segment limit and is split); on the bench's virtio disk a 1 MiB write from 256 iovecs took
- *       1.2–2× as long as the same write from one buffer, far more than the copy costs.
+ *       pass direct pool pages to one {@code writev} without a copy (one iovec per page), but on
+ *       the bench's virtio disk (254 segments per request at most) 1 GiB in 1 MiB writes from 256
+ *       iovecs each took 1.7–2× as long as from one buffer into a sparse file and up to 1.4× as
+ *       long into a preallocated one: more than the copy of 1 MiB costs.
  *   <li>otherwise, when every segment buffer is direct (off-heap pool pages) — and, under
  *       O_DIRECT, aligned — the bio goes out as one gathering write / scattering read
  *       ({@code writev} / {@code readv}) at the bio's position, which is why the channel is per
