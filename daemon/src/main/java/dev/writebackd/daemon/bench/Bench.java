@@ -120,7 +120,9 @@ public final class Bench {
             Path dir, DiskStats disk, AtomicLong progress, Set<String> setup, Set<String> notes) throws IOException {
         if (system.equals("raw O_DIRECT")) {
             setup.add("raw O_DIRECT: sequential " + RawCeiling.CHUNK / (1 << 20) + " MiB O_DIRECT positional writes of "
-                    + Units.bytes(options.sizeBytes()) + ", then force(true)");
+                    + Units.bytes(options.sizeBytes()) + " into a "
+                    + (WritebackdTarget.PREALLOCATE ? "file preallocated with zeros (untimed)" : "fresh sparse file")
+                    + ", then force(true)");
             return new RawCeiling(dir).run(options.sizeBytes(), stamp, progress, disk);
         }
         WorkloadRunner runner = new WorkloadRunner(plan, stamp, progress);

@@ -66,7 +66,7 @@ public record BenchReport(BenchOptions options, List<String> setup, List<String>
 
     /** writebackd's bios over the fewest possible, per run. */
     public Spread biosOverMin() {
-        return perRun((w, k, r) -> w.minBios() == 0 ? 0 : w.writeBios() / (double) w.minBios());
+        return spread("writebackd", w -> w.minBios() == 0 ? 0 : w.writeBios() / (double) w.minBios());
     }
 
     private interface RunRatio {
@@ -133,16 +133,30 @@ public record BenchReport(BenchOptions options, List<String> setup, List<String>
         Spread r = overRaw();
         Spread t = overRawTotal();
         Spread b = biosOverMin();
-        out.append(String.format(Locale.ROOT, "writebackd / kernel time       %.2f (%.2f-%.2f)%n", k.median(), k.min(), k.max()));
-        out.append(String.format(Locale.ROOT, "writebackd writeback bw / raw  %.2f (%.2f-%.2f)%n", r.median(), r.min(), r.max()));
-        out.append(String.format(Locale.ROOT, "writebackd total bw / raw      %.2f (%.2f-%.2f)%n", t.median(), t.min(), t.max()));
-        out.append(String.format(Locale.ROOT, "writebackd bios / minimum      %.2f (%.2f-%.2f)%n", b.median(), b.min(), b.max()));
+        ratioLine(out, "writebackd / kernel time      ", k, has("kernel") && has("raw O_DIRECT"));
+        ratioLine(out, "writebackd writeback bw / raw ", r, has("raw O_DIRECT"));
+        ratioLine(out, "writebackd total bw / raw     ", t, has("raw O_DIRECT"));
+        ratioLine(out, "writebackd bios / minimum     ", b, true);
         if (options.workload() == Workload.INGEST) {
             Spread ingest = spread("writebackd", SystemResult::writePhaseMbPerSec);
             out.append(String.format(Locale.ROOT, "writebackd ingest (write phase) %.0f MB/s (%.0f-%.0f)%n",
                     ingest.median(), ingest.min(), ingest.max()));
         }
         return out.toString();
+    }
+
+    private boolean has(String system) {
+        return !runs.getOrDefault(system, List.of()).isEmpty() && !runs.getOrDefault("writebackd", List.of()).isEmpty();
+    }
+
+    /** One ratio line; "n/a" with the system it needs when that system did not run. */
+    private static void ratioLine(StringBuilder out, String label, Spread spread, boolean measured) {
+        if (measured) {
+            out.append(String.format(Locale.ROOT, "%s %.2f (%.2f-%.2f)%n", label, spread.median(), spread.min(),
+                    spread.max()));
+        } else {
+            out.append(label).append(" n/a (a system it compares with did not run)\n");
+        }
     }
 
     private String sourceOf(String system) {

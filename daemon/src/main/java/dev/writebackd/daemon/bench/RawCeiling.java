@@ -13,7 +13,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The device's ceiling on this file system: sequential 1 MiB O_DIRECT positional writes of the
- * workload's total size into a fresh file, then one {@code force(true)}.
+ * workload's total size, then one {@code force(true)}. The file is written the way writebackd's
+ * device is prepared ({@link WritebackdTarget#PREALLOCATE}): filled with zeros and forced before
+ * the timed writes, so that both overwrite blocks that already exist; with
+ * {@code -Dwritebackd.bench.sparse-device=true} both start from a fresh sparse file.
  */
 public final class RawCeiling {
     /** Bytes per write. */
@@ -48,15 +51,13 @@ public final class RawCeiling {
         long end;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT)) {
-            start = System.nanoTime();
-            for (long c = 0; c < chunks; c++) {
-                ByteBuffer src = chunk.duplicate();
-                long at = c * CHUNK;
-                while (src.hasRemaining()) {
-                    at += channel.write(src, at);
-                }
-                progress.addAndGet(CHUNK / BenchOptions.PAGE);
+            if (WritebackdTarget.PREALLOCATE) { // untimed, like writebackd's device
+                ByteBuffer zeros = ByteBuffer.allocateDirect(CHUNK + BenchOptions.PAGE).alignedSlice(BenchOptions.PAGE);
+                writeChunks(channel, zeros, chunks, null);
+                channel.force(true);
             }
+            start = System.nanoTime();
+            writeChunks(channel, chunk, chunks, progress);
             written = System.nanoTime();
             channel.force(true);
             end = System.nanoTime();
@@ -77,5 +78,19 @@ public final class RawCeiling {
         double sync = (end - written) / 1e9;
         return new SystemResult("raw O_DIRECT", (end - start) / 1e9, (written - start) / 1e9, sync, chunks * CHUNK, 0,
                 bios, mean, chunks, source, 1, sync * 1e3, sync * 1e3, -1, peak);
+    }
+
+    private static void writeChunks(FileChannel channel, ByteBuffer chunk, long chunks, AtomicLong progress)
+            throws IOException {
+        for (long c = 0; c < chunks; c++) {
+            ByteBuffer src = chunk.duplicate();
+            long at = c * CHUNK;
+            while (src.hasRemaining()) {
+                at += channel.write(src, at);
+            }
+            if (progress != null) {
+                progress.addAndGet(CHUNK / BenchOptions.PAGE);
+            }
+        }
     }
 }

@@ -66,6 +66,17 @@ class BenchReportTest {
     }
 
     @Test
+    void ratiosThatNeedASystemThatDidNotRunSayNotAvailable() {
+        BenchReport full = report();
+        Map<String, List<SystemResult>> runs = new LinkedHashMap<>(full.runs());
+        runs.remove("kernel");
+        String text = new BenchReport(full.options(), full.setup(), full.notes(), runs).toText();
+        assertThat(text).contains("writebackd / kernel time       n/a")
+                .contains("writebackd writeback bw / raw  1.00")
+                .contains("writebackd bios / minimum      1.00 (1.00-2.00)");
+    }
+
+    @Test
     void chartHasABarPerSystem() {
         String svg = SvgChart.render(report());
         assertThat(svg).startsWith("<svg").endsWith("</svg>\n");
