@@ -116,6 +116,8 @@ public final class JournalSync {
             if (candidate.isClosed()) {
                 return false; // closed under us: a new connection finds the open store
             }
+            // Never retried: after a failed fsync the kernel may have marked the pages clean, and a
+            // second fsync of the same file would succeed without them reaching the disk.
             throw new SQLException("forcing the journal database file failed", e);
         }
         lastMethod = Method.FILE_FORCE;
