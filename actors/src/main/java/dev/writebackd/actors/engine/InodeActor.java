@@ -385,7 +385,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         try {
             file.ops.write(write.entry());
         } catch (RuntimeException | Error e) {
-            if (!write.entry().answer().isDone()) { // the failure below answers the operation in progress
+            if (!write.entry().isAnswered()) { // the failure below answers the operation in progress
                 refuse(write, new ErrnoException(Errno.EIO, "the actor of file " + file.inode + " failed"));
             }
             throw e;
@@ -559,7 +559,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         } else if (command instanceof QueuedWrite queued) {
             queued.entry().data().releaseAll();
             queued.entry().durable().completeExceptionally(gone);
-            queued.entry().answer().completeExceptionally(gone);
+            queued.entry().refused(gone);
         } else if (command instanceof Read read) {
             read.replyTo().tell(StatusReply.error(gone));
         } else if (command instanceof Truncate truncate) {
