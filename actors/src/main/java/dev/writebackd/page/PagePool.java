@@ -76,7 +76,7 @@ public final class PagePool {
     }
 
     /**
-     * From now on, once a slab is in use and fewer than a quarter of a slab's pages are free, the
+     * From now on, once a slab is in use and fewer than half a slab's pages are free, the
      * next slab is allocated and touched ahead of demand by a task on {@code executor}, so that the
      * threads taking pages (the writers) seldom pay for fresh memory themselves.
      */
@@ -113,7 +113,7 @@ public final class PagePool {
 
     /** Under the lock: starts a grow ahead of demand when the free pages run low. */
     private void maybeGrowAhead() {
-        if (grower != null && !growing && freeCount < pagesPerSlab / 4 && slabs.length > 0
+        if (grower != null && !growing && freeCount < pagesPerSlab / 2 && slabs.length > 0
                 && slabs.length < maxSlabs) {
             growing = true;
             try {

@@ -36,8 +36,9 @@ final class ThrottledWriters {
             write.answered(bytes); // no thresholds published yet: nothing to throttle against
             return;
         }
-        handle.writer = handle.writer.dirtied(pages).withBaseRate(WriterThrottle.bandwidth(file.device.ledger(),
-                file.device.pageSize()));
+        long rate = WriterThrottle.bandwidth(file.device.ledger(), file.device.pageSize());
+        Throttle.WriterState writer = handle.writer.dirtied(pages);
+        handle.writer = writer.baseRate() == rate ? writer : writer.withBaseRate(rate);
         decide(handle, write, bytes);
     }
 
