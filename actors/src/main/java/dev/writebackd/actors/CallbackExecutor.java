@@ -32,4 +32,20 @@ final class CallbackExecutor {
         return new ForkJoinPool(parallelism, factory, null, true, 0, parallelism + MAX_SPARE_THREADS, 1, null,
                 KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
     }
+
+    /**
+     * A single thread, started when a task comes and ended after 5 s idle, named
+     * {@code writebackd-pool-grower}: it allocates page-pool slabs ahead of demand
+     * ({@link dev.writebackd.page.PagePool#growAheadOn}), off the writers' and the actors' threads.
+     */
+    static Executor poolGrower() {
+        java.util.concurrent.ThreadPoolExecutor executor = new java.util.concurrent.ThreadPoolExecutor(1, 1,
+                KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), task -> {
+                    Thread thread = new Thread(task, "writebackd-pool-grower");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        executor.allowCoreThreadTimeOut(true);
+        return executor;
+    }
 }

@@ -193,8 +193,10 @@ public final class Engine {
     private final AtomicReference<CompletableFuture<Void>> shutdown = new AtomicReference<>();
     private final Object policyLock = new Object();
     private final HaltFence fence;
-    /** Every future handed to a caller and not yet complete: a halt fails them. */
-    private final Set<CompletableFuture<?>> delivered = ConcurrentHashMap.newKeySet();
+    /** The answers handed to callers and not yet complete: a halt fails them; a write's also after the ask timeout. */
+    private final PendingCalls calls = new PendingCalls();
+    /** The writes' durable futures not yet complete: a halt fails them. */
+    private final PendingCalls durables = new PendingCalls();
     private final AtomicBoolean halting = new AtomicBoolean();
     private volatile RuntimePolicy policy;
     private volatile boolean stopped;
@@ -221,6 +223,22 @@ public final class Engine {
         Config config = system.settings().config();
         this.askTimeout = config.getDuration(ASK_TIMEOUT);
         this.shutdownTimeout = config.getDuration(SHUTDOWN_TIMEOUT);
+        Duration sweep = sweepInterval(askTimeout);
+        system.scheduler().scheduleAtFixedRate(sweep, sweep, this::sweepCalls, system.executionContext());
+    }
+
+    /** How often the writes' answers are checked against the ask timeout: an eighth of it, within 10 ms–60 s. */
+    static Duration sweepInterval(Duration askTimeout) {
+        long millis = Math.max(10, Math.min(60_000, askTimeout.toMillis() / 8));
+        return Duration.ofMillis(millis);
+    }
+
+    /** Fails the writes' answers past the ask timeout with ETIMEDOUT and forgets the completed futures. */
+    private void sweepCalls() {
+        long now = System.nanoTime();
+        calls.sweep(now, () -> new ErrnoException(Errno.ETIMEDOUT, "the engine did not answer the write within "
+                + askTimeout));
+        durables.sweep(now, null);
     }
 
     /**
@@ -291,6 +309,7 @@ public final class Engine {
                 : ext2 ? new SharedLayout(blockLayout, new Ext2Commits((Ext2Mapper) blockLayout))
                 : new SharedLayout(blockLayout, journal);
         PagePool pool = new PagePool(pageSize, settings.pageCache().cacheBudgetBytes());
+        pool.growAheadOn(CallbackExecutor.poolGrower());
         DirtyLedger ledger = new DirtyLedger();
         Errseq deviceErrseq = new Errseq();
         AtomicReference<MetadataCommitter> persisted = new AtomicReference<>();
@@ -643,21 +662,46 @@ public final class Engine {
             return CompletableFuture.completedFuture(new WriteResult(0, CompletableFuture.completedFuture(null)));
         }
         // completed by the file's actor with the engine's own errors; the caller's callbacks run on the pool
-        CompletableFuture<Void> durable = tracked(new CallbackStage<>(callbacks));
+        CompletableFuture<Void> durable = tracked(durables, new CallbackStage<>(callbacks));
         CompletionStage<InodeActor.Written> answer;
         if (durability == Durability.JOURNALED) {
             byte[] bytes = new byte[data.remaining()]; // the one copy, before any message
             data.duplicate().get(bytes);
             answer = sameThread(journaled.write(handle.inode(), handle.file(), handle.id(), offset, bytes, durable));
-        } else if (journaled != null) {
+        } else if (journaled == null) {
+            return queueWrite(handle, offset, data, durability, durable);
+        } else if (journaled.enterDirect()) { // no journaled change was ever made: none can overlap this write
+            try {
+                return queueWrite(handle, offset, data, durability, durable);
+            } finally {
+                journaled.exitDirect();
+            }
+        } else {
             answer = sameThread(journaled.write(handle.inode(), handle.file(), handle.id(), offset, data, durability,
                     durable, () -> sendWrite(handle, offset, data, durability, durable)));
-        } else {
-            answer = sendWrite(handle, offset, data, durability, durable);
         }
         return deliver(answer.thenApply(written -> new WriteResult(written.bytes(), durable)));
     }
 
+    /**
+     * The write path of {@code cached} and {@code synced} writes: the bytes are copied into pool
+     * pages and queued to the file's actor, which answers the caller's stage itself ({@link
+     * CallerWrite}) — one stage and one durable future per write, nothing chained on either.
+     */
+    private CompletionStage<WriteResult> queueWrite(Handle handle, long offset, ByteBuffer data, Durability durability,
+            CompletableFuture<Void> durable) {
+        CompletableFuture<WriteResult> result = new CallbackStage<>(callbacks);
+        calls.add(result, System.nanoTime() + askTimeout.toNanos());
+        if (halted) {
+            result.completeExceptionally(new ErrnoException(Errno.ESHUTDOWN, "the engine was halted"));
+            return result;
+        }
+        WriteData staged = WriteData.copyOf(pool, offset, data); // the one copy, before any message
+        handle.writes().offer(new CallerWrite(handle.id(), staged, durability, durable, result));
+        return result;
+    }
+
+    /** A write sent while journaled changes may overlap it (under the file's lock in {@link JournaledWrites}). */
     private CompletionStage<InodeActor.Written> sendWrite(Handle handle, long offset, ByteBuffer data,
             Durability durability, CompletableFuture<Void> durable) {
         WriteData staged = WriteData.copyOf(pool, offset, data); // the one copy, before any message
@@ -954,9 +998,8 @@ public final class Engine {
     }
 
     private void failDelivered() {
-        for (CompletableFuture<?> future : delivered) {
-            future.completeExceptionally(new ErrnoException(Errno.ESHUTDOWN, "the engine was halted"));
-        }
+        calls.failAll(() -> new ErrnoException(Errno.ESHUTDOWN, "the engine was halted"));
+        durables.failAll(() -> new ErrnoException(Errno.ESHUTDOWN, "the engine was halted"));
     }
 
     /** One round: sync everything, then stop if all is clean, fail if it can never be, else go again. */
@@ -1175,7 +1218,7 @@ public final class Engine {
      * that waits is woken at once; the caller's dependent actions run on the engine's executor.
      */
     private <T> CompletionStage<T> deliver(CompletionStage<T> stage) {
-        CompletableFuture<T> result = tracked(new CallbackStage<>(callbacks));
+        CompletableFuture<T> result = tracked(calls, new CallbackStage<>(callbacks));
         if (result.isDone()) {
             return result; // halted
         }
@@ -1189,10 +1232,9 @@ public final class Engine {
         return result;
     }
 
-    /** {@code future}, kept until it completes so that a halt fails it; failed at once if the engine was halted. */
-    private <T> CompletableFuture<T> tracked(CompletableFuture<T> future) {
-        delivered.add(future);
-        future.whenComplete((value, failure) -> delivered.remove(future));
+    /** {@code future}, kept in {@code pending} so that a halt fails it; failed at once if the engine was halted. */
+    private <T> CompletableFuture<T> tracked(PendingCalls pending, CompletableFuture<T> future) {
+        pending.add(future);
         if (halted) {
             future.completeExceptionally(new ErrnoException(Errno.ESHUTDOWN, "the engine was halted"));
         }

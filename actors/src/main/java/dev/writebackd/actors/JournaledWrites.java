@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -71,6 +72,9 @@ final class JournaledWrites {
     private static final Duration COMMIT_RETRY = Duration.ofSeconds(1);
     /** How often {@link #quiet} looks. */
     private static final Duration POLL = Duration.ofMillis(10);
+    /** Stripes of the count of writes sent without the file's lock, and ints per stripe (a cache line). */
+    private static final int DIRECT_STRIPES = 8;
+    private static final int DIRECT_PAD = 16;
 
     private final ActorRef<JournaledFiles.Command> entities;
     private final MetadataCommitter committer;
@@ -80,6 +84,10 @@ final class JournaledWrites {
     private final Executor callbacks;
     private final Map<Long, FileLog> files = new ConcurrentHashMap<>();
     private volatile boolean stopped;
+    /** Set for good once a journaled change is made or replayed: from then on every write takes its file's lock. */
+    private volatile boolean used;
+    /** Writes being sent without the file's lock ({@link #enterDirect}), striped by thread, one per cache line. */
+    private final AtomicIntegerArray direct = new AtomicIntegerArray(DIRECT_STRIPES * DIRECT_PAD);
 
     JournaledWrites(ActorRef<JournaledFiles.Command> entities, MetadataCommitter committer, PagePool pool,
             Scheduler scheduler, Duration askTimeout, Executor callbacks) {
@@ -102,11 +110,56 @@ final class JournaledWrites {
     }
 
     /**
+     * Lets a write that is not journaled skip the file's lock and the overlap check while no
+     * journaled change was ever made or replayed by this engine (then none can overlap it). If this
+     * returns {@code true}, the caller sends the write and then calls {@link #exitDirect}; the first
+     * journaled change waits for such sends to end, so none of them can reach the cache after it.
+     *
+     * @return whether the write may be sent directly; if {@code false}, it goes through
+     *     {@link #write(long, ActorRef, long, long, ByteBuffer, Durability, CompletableFuture, Supplier)}
+     */
+    boolean enterDirect() {
+        if (used) {
+            return false;
+        }
+        int stripe = directStripe();
+        direct.incrementAndGet(stripe);
+        if (used) {
+            direct.decrementAndGet(stripe);
+            return false;
+        }
+        return true;
+    }
+
+    /** The write {@link #enterDirect} let through has been sent. */
+    void exitDirect() {
+        direct.decrementAndGet(directStripe());
+    }
+
+    private static int directStripe() {
+        return ((int) Thread.currentThread().getId() & (DIRECT_STRIPES - 1)) * DIRECT_PAD;
+    }
+
+    /** A journaled change is about to be made: from now on no write skips the lock; waits for those that did. */
+    private void markUsed() {
+        if (used) {
+            return;
+        }
+        used = true;
+        for (int i = 0; i < DIRECT_STRIPES; i++) {
+            while (direct.get(i * DIRECT_PAD) != 0) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /**
      * A journaled write of {@code bytes} at {@code offset} through handle {@code handleId}: answered
      * once its events are persisted and the inode actor has taken it.
      */
     CompletionStage<InodeActor.Written> write(long inode, ActorRef<InodeActor.Command> file, long handleId, long offset,
             byte[] bytes, CompletableFuture<Void> durable) {
+        markUsed();
         FileLog fileLog = file(inode);
         synchronized (fileLog) {
             return fileLog.enqueue(chunks(offset, bytes), offset, offset + bytes.length,
@@ -174,6 +227,9 @@ final class JournaledWrites {
      */
     CompletionStage<Void> replay(long inode, ActorRef<InodeActor.Command> file, long handleId,
             JournaledData.State state) {
+        if (!state.entries().isEmpty()) {
+            markUsed();
+        }
         FileLog fileLog = file(inode);
         List<CompletableFuture<?>> applied = new ArrayList<>();
         synchronized (fileLog) {

@@ -1,8 +1,7 @@
 package dev.writebackd.page;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.concurrent.Executor;
 
 /**
  * Page memory: fixed-size page buffers carved from large off-heap slabs, handed out as integer
@@ -10,7 +9,8 @@ import java.util.List;
  *
  * <p>Slabs are allocated on demand up to a capacity and never returned to the system; a slab is
  * zero-filled by the JVM when allocated, which also touches its memory, so a page taken from the
- * pool later never faults. Slabs are aligned to 4096 bytes so pages can be used for O_DIRECT.
+ * pool later never faults. Slabs are aligned to 4096 bytes so pages can be used for O_DIRECT. With
+ * {@link #growAheadOn}, the next slab is allocated by another thread before the free pages run out.
  *
  * <p>Thread-safe: one pool is shared by every file of a device.
  */
@@ -24,10 +24,15 @@ public final class PagePool {
     private final int pagesPerSlab;
     private final int slabShift;
     private final int maxSlabs;
-    private final List<ByteBuffer> slabs = new ArrayList<>();
+    /** The slabs, replaced by a longer copy when one is added (so {@link #buffer} needs no lock). */
+    private volatile ByteBuffer[] slabs = new ByteBuffer[0];
     private int[] freeSlots = new int[1024];
     private int freeCount;
     private int usedPages;
+    /** Runs {@link #growAhead}, off the callers' threads; {@code null}: slabs grow only on demand. */
+    private Executor grower;
+    /** A slab is being allocated ahead of demand. */
+    private boolean growing;
 
     /**
      * Creates a pool.
@@ -70,6 +75,21 @@ public final class PagePool {
         return (long) maxSlabs * pagesPerSlab;
     }
 
+    /**
+     * From now on, once a slab is in use and fewer than half a slab's pages are free, the
+     * next slab is allocated and touched ahead of demand by a task on {@code executor}, so that the
+     * threads taking pages (the writers) seldom pay for fresh memory themselves.
+     */
+    public synchronized void growAheadOn(Executor executor) {
+        this.grower = java.util.Objects.requireNonNull(executor, "executor");
+        maybeGrowAhead();
+    }
+
+    /** Slabs allocated so far. */
+    public int slabCount() {
+        return slabs.length;
+    }
+
     /** Pages currently handed out. */
     public synchronized int usedPages() {
         return usedPages;
@@ -86,7 +106,33 @@ public final class PagePool {
             return -1;
         }
         usedPages++;
-        return freeSlots[--freeCount];
+        int slot = freeSlots[--freeCount];
+        maybeGrowAhead();
+        return slot;
+    }
+
+    /** Under the lock: starts a grow ahead of demand when the free pages run low. */
+    private void maybeGrowAhead() {
+        if (grower != null && !growing && freeCount < pagesPerSlab / 2 && slabs.length > 0
+                && slabs.length < maxSlabs) {
+            growing = true;
+            try {
+                grower.execute(this::growAhead);
+            } catch (RuntimeException e) { // rejected (the executor is shutting down): grow on demand instead
+                growing = false;
+            }
+        }
+    }
+
+    /** Allocates (and so touches) a slab outside the lock, then adds it unless the pool filled up meanwhile. */
+    private void growAhead() {
+        ByteBuffer slab = newSlab();
+        synchronized (this) {
+            growing = false;
+            if (slabs.length < maxSlabs) {
+                addSlab(slab);
+            }
+        }
     }
 
     /** Returns a page buffer to the pool. The slot must not be used afterwards. */
@@ -104,34 +150,45 @@ public final class PagePool {
      * independent; the memory is shared.
      */
     public ByteBuffer buffer(int slot) {
-        ByteBuffer slab;
-        synchronized (this) {
-            checkSlot(slot);
-            slab = slabs.get(slot >>> slabShift);
+        ByteBuffer[] all = slabs;
+        if (slot < 0 || (slot >>> slabShift) >= all.length) {
+            throw new IllegalArgumentException("no such slot " + slot);
         }
-        return slab.slice((slot & (pagesPerSlab - 1)) * pageSize, pageSize);
+        return all[slot >>> slabShift].slice((slot & (pagesPerSlab - 1)) * pageSize, pageSize);
     }
 
     private boolean growSlab() {
-        if (slabs.size() == maxSlabs) {
+        if (slabs.length == maxSlabs) {
             return false;
         }
-        int slabBytes = pagesPerSlab * pageSize;
-        ByteBuffer slab = ByteBuffer.allocateDirect(slabBytes + ALIGNMENT).alignedSlice(ALIGNMENT);
-        int base = slabs.size() * pagesPerSlab;
-        slabs.add(slab);
-        if (freeSlots.length < freeCount + pagesPerSlab) {
-            freeSlots = java.util.Arrays.copyOf(freeSlots, freeCount + pagesPerSlab);
-        }
-        // Hand out low slots first, so memory is used slab by slab.
-        for (int i = pagesPerSlab - 1; i >= 0; i--) {
-            freeSlots[freeCount++] = base + i;
-        }
+        addSlab(newSlab());
         return true;
     }
 
+    private ByteBuffer newSlab() {
+        return ByteBuffer.allocateDirect(pagesPerSlab * pageSize + ALIGNMENT).alignedSlice(ALIGNMENT);
+    }
+
+    /** Under the lock. */
+    private void addSlab(ByteBuffer slab) {
+        ByteBuffer[] all = slabs;
+        int base = all.length * pagesPerSlab;
+        ByteBuffer[] more = java.util.Arrays.copyOf(all, all.length + 1);
+        more[all.length] = slab;
+        slabs = more;
+        if (freeSlots.length < freeCount + pagesPerSlab) {
+            freeSlots = java.util.Arrays.copyOf(freeSlots, freeCount + pagesPerSlab);
+        }
+        // The new slab's slots go below those still free, low slots last: memory is used slab by slab.
+        System.arraycopy(freeSlots, 0, freeSlots, pagesPerSlab, freeCount);
+        for (int i = 0; i < pagesPerSlab; i++) {
+            freeSlots[i] = base + pagesPerSlab - 1 - i;
+        }
+        freeCount += pagesPerSlab;
+    }
+
     private void checkSlot(int slot) {
-        if (slot < 0 || (slot >>> slabShift) >= slabs.size()) {
+        if (slot < 0 || (slot >>> slabShift) >= slabs.length) {
             throw new IllegalArgumentException("no such slot " + slot);
         }
     }

@@ -177,6 +177,22 @@ class EngineJournaledTest {
     }
 
     @Test
+    void cachedWritesBeforeAndAfterTheFirstJournaledChangeKeepTheirOrderAcrossACrash() {
+        Handle file = join(start().open("log", true));
+        join(engine.write(file, 0, bytes(3 * PAGE, 3))); // cached, before any journaled change: not journaled
+        journaled(file, 0, filled(2 * PAGE, 1)); // the engine's first journaled change
+        join(engine.write(file, 0, bytes(PAGE, 2))); // cached, over the journaled bytes
+        join(engine.fsync(file));
+        crash();
+
+        Handle reopened = join(start().open("log", true));
+
+        assertThat(read(reopened, 0, PAGE)).isEqualTo(filled(PAGE, 2));
+        assertThat(read(reopened, PAGE, PAGE)).isEqualTo(filled(PAGE, 1));
+        assertThat(read(reopened, 2 * PAGE, PAGE)).isEqualTo(filled(PAGE, 3));
+    }
+
+    @Test
     void aWriteOverUntrimmedJournaledBytesWinsAfterACrash() {
         Handle file = join(start().open("log", true));
         // A journaled page whose writeback fails stays in the journal and holds back the trim of

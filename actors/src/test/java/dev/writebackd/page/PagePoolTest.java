@@ -45,4 +45,52 @@ class PagePoolTest {
         assertThat(pool.buffer(b).get(0)).isZero();
         assertThat(pool.buffer(a).limit()).isEqualTo(4096);
     }
+
+    @Test
+    void growsTheNextSlabAheadOnTheExecutorOnceTheFreePagesRunLow() {
+        PagePool pool = new PagePool(4096, 4 * 16 * 4096, 16 * 4096); // 4 slabs of 16 pages
+        java.util.List<Runnable> tasks = new java.util.ArrayList<>();
+        pool.growAheadOn(tasks::add);
+        assertThat(tasks).isEmpty(); // nothing in use yet: no memory taken ahead
+
+        int first = pool.allocate(); // the first slab, on demand
+        for (int i = 0; i < 7; i++) {
+            pool.allocate();
+        }
+        assertThat(tasks).isEmpty(); // 8 of 16 free: not below half yet
+        pool.allocate();
+        assertThat(tasks).hasSize(1); // 7 free: the next slab is asked for, once
+        pool.allocate();
+        assertThat(tasks).hasSize(1);
+
+        tasks.get(0).run();
+        assertThat(pool.slabCount()).isEqualTo(2);
+        // The old slab's free pages still go first, then the new slab's, lowest first.
+        for (int page = 10; page < 16; page++) {
+            assertThat(pool.allocate()).isEqualTo(first + page);
+        }
+        assertThat(pool.allocate()).isEqualTo(16);
+        assertThat(pool.usedPages()).isEqualTo(17);
+    }
+
+    @Test
+    void aSlabGrownAheadIsDroppedWhenThePoolFilledMeanwhile() {
+        PagePool pool = new PagePool(4096, 2 * 4 * 4096, 4 * 4096); // 2 slabs of 4 pages
+        java.util.List<Runnable> tasks = new java.util.ArrayList<>();
+        pool.growAheadOn(tasks::add);
+        for (int i = 0; i < 4; i++) {
+            pool.allocate();
+        }
+        assertThat(tasks).hasSize(1);
+        pool.allocate(); // grows the second slab on demand before the task ran
+
+        tasks.get(0).run();
+
+        assertThat(pool.slabCount()).isEqualTo(2);
+        assertThat(pool.capacityPages()).isEqualTo(8);
+        for (int i = 0; i < 3; i++) {
+            assertThat(pool.allocate()).isNotNegative();
+        }
+        assertThat(pool.allocate()).isEqualTo(-1);
+    }
 }

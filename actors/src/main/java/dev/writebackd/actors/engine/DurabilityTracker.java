@@ -7,10 +7,7 @@ import dev.writebackd.error.ErrnoException;
 import dev.writebackd.page.PageCache;
 import dev.writebackd.page.PageFlags;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -53,10 +50,23 @@ final class DurabilityTracker {
         }
     }
 
-    private record Pending(Ticket ticket, int slot) {}
+    /** A ticket waiting on one page: in a chain per page, newest first. */
+    private static final class Pending {
+        private final Ticket ticket;
+        private int slot;
+        private Pending next;
 
-    private final Map<Long, List<Pending>> waiting = new HashMap<>();
-    private final Map<Long, List<Ticket>> inFlight = new HashMap<>();
+        Pending(Ticket ticket, int slot, Pending next) {
+            this.ticket = ticket;
+            this.slot = slot;
+            this.next = next;
+        }
+    }
+
+    /** Per page, the tickets waiting for a write of their slot. */
+    private final LongMap<Pending> waiting = new LongMap<>();
+    /** Per page, the tickets riding on its write in flight. */
+    private final LongMap<Pending> inFlight = new LongMap<>();
     private List<Ticket> written = new ArrayList<>();
     /** How many of {@link #written} are urgent: asked after every completion batch, so never scanned. */
     private int urgentWritten;
@@ -83,7 +93,7 @@ final class DurabilityTracker {
     /** The write's bytes for page {@code page} are now in its buffer {@code slot}. */
     void applied(Ticket ticket, long page, int slot) {
         ticket.pagesLeft++;
-        waiting.computeIfAbsent(page, p -> new ArrayList<>(2)).add(new Pending(ticket, slot));
+        waiting.put(page, new Pending(ticket, slot, waiting.get(page)));
     }
 
     /** Every page of the write has been applied ({@link #applied}); none will be added. */
@@ -102,23 +112,32 @@ final class DurabilityTracker {
 
     /** A bio carrying page {@code page} from buffer {@code slot} was submitted. */
     void submitted(long page, int slot) {
-        List<Pending> pending = waiting.get(page);
-        if (pending == null) {
+        Pending p = waiting.get(page);
+        if (p == null) {
             return;
         }
-        List<Ticket> riding = null;
-        for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
-            Pending p = it.next();
-            if (p.slot() == slot) {
-                it.remove();
-                if (riding == null) {
-                    riding = inFlight.computeIfAbsent(page, k -> new ArrayList<>(2));
-                }
-                riding.add(p.ticket());
+        Pending keep = null;
+        Pending riding = inFlight.get(page);
+        boolean moved = false;
+        while (p != null) {
+            Pending next = p.next;
+            if (p.slot == slot) {
+                p.next = riding;
+                riding = p;
+                moved = true;
+            } else {
+                p.next = keep;
+                keep = p;
             }
+            p = next;
         }
-        if (pending.isEmpty()) {
+        if (moved) {
+            inFlight.put(page, riding);
+        }
+        if (keep == null) {
             waiting.remove(page);
+        } else {
+            waiting.put(page, keep);
         }
     }
 
@@ -130,18 +149,19 @@ final class DurabilityTracker {
      *     that write of {@code currentSlot}
      */
     void ended(long page, Errno error, boolean retry, int currentSlot) {
-        List<Ticket> riding = inFlight.remove(page);
-        if (riding == null) {
-            return;
-        }
-        for (Ticket ticket : riding) {
+        Pending p = inFlight.remove(page);
+        while (p != null) {
+            Pending next = p.next;
             if (error == null) {
-                pageDone(ticket);
+                pageDone(p.ticket);
             } else if (retry) {
-                waiting.computeIfAbsent(page, p -> new ArrayList<>(2)).add(new Pending(ticket, currentSlot));
+                p.slot = currentSlot;
+                p.next = waiting.get(page);
+                waiting.put(page, p);
             } else {
-                fail(ticket, error, "writing page " + page + " failed");
+                fail(p.ticket, error, "writing page " + page + " failed");
             }
+            p = next;
         }
     }
 
@@ -151,35 +171,42 @@ final class DurabilityTracker {
      * without being written, and fail.
      */
     void lostUnlessPending(PageCache cache, Errno error) {
-        for (Iterator<Map.Entry<Long, List<Pending>>> it = waiting.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Long, List<Pending>> entry = it.next();
-            long page = entry.getKey();
+        waiting.removeIf(page -> {
             if (cache.contains(page) && !cache.has(page, PageFlags.DIRTY) && !cache.has(page, PageFlags.WRITEBACK)
                     && !cache.has(page, PageFlags.HELD)) {
-                for (Pending p : entry.getValue()) {
-                    fail(p.ticket(), error, "page " + page + " could not be written");
+                for (Pending p = waiting.get(page); p != null; p = p.next) {
+                    fail(p.ticket, error, "page " + page + " could not be written");
                 }
-                it.remove();
+                return true;
             }
-        }
+            return false;
+        });
     }
 
     /** Pages that left the cache (truncated away, U2): their bytes were discarded on purpose. */
     void discardMissing(PageCache cache) {
-        for (Iterator<Map.Entry<Long, List<Pending>>> it = waiting.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Long, List<Pending>> entry = it.next();
-            if (!cache.contains(entry.getKey())) {
-                entry.getValue().forEach(p -> pageDone(p.ticket()));
-                it.remove();
+        waiting.removeIf(page -> {
+            if (!cache.contains(page)) {
+                for (Pending p = waiting.get(page); p != null; p = p.next) {
+                    pageDone(p.ticket);
+                }
+                return true;
             }
-        }
+            return false;
+        });
     }
 
     /** Fails every ticket still open with {@code error} (the file is going away unwritten). */
     void failAll(Errno error, String why) {
-        waiting.values().forEach(list -> list.forEach(p -> fail(p.ticket(), error, why)));
-        inFlight.values().forEach(list -> list.forEach(t -> fail(t, error, why)));
-        written.forEach(t -> fail(t, error, why));
+        ErrnoException lost = new ErrnoException(error, why); // one for all: a file's pages can be many
+        LongMap.Entry<Pending> failChain = (page, head) -> {
+            for (Pending p = head; p != null; p = p.next) {
+                p.ticket.future.completeExceptionally(lost);
+            }
+        };
+        waiting.forEach(failChain);
+        inFlight.forEach(failChain);
+        written.forEach(t -> t.future.completeExceptionally(lost));
         waiting.clear();
         inFlight.clear();
         written = new ArrayList<>();

@@ -365,9 +365,10 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         queues.add(queue);
         queue.taking();
         for (WriteQueue.Entry entry = queue.poll(); entry != null; entry = queue.poll()) {
-            QueuedWrite write = new QueuedWrite(entry);
-            if (!deferred(write)) {
-                applyQueued(write);
+            if (file.stash.mustDefer(file.ops.truncating() || file.ops.busy())) {
+                deferred(new QueuedWrite(entry)); // a message of its own only when it must wait
+            } else {
+                applyQueued(entry);
             }
         }
         return next();
@@ -377,16 +378,17 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         if (deferred(write)) {
             return this;
         }
-        applyQueued(write);
+        applyQueued(write.entry());
         return next();
     }
 
-    private void applyQueued(QueuedWrite write) {
+    private void applyQueued(WriteQueue.Entry entry) {
         try {
-            file.ops.write(write.entry());
+            file.ops.write(entry);
         } catch (RuntimeException | Error e) {
-            if (!write.entry().answer().isDone()) { // the failure below answers the operation in progress
-                refuse(write, new ErrnoException(Errno.EIO, "the actor of file " + file.inode + " failed"));
+            if (!entry.isAnswered()) { // the failure below answers the operation in progress
+                refuse(new QueuedWrite(entry),
+                        new ErrnoException(Errno.EIO, "the actor of file " + file.inode + " failed"));
             }
             throw e;
         }
@@ -559,7 +561,7 @@ public final class InodeActor extends AbstractBehavior<InodeActor.Command> {
         } else if (command instanceof QueuedWrite queued) {
             queued.entry().data().releaseAll();
             queued.entry().durable().completeExceptionally(gone);
-            queued.entry().answer().completeExceptionally(gone);
+            queued.entry().refused(gone);
         } else if (command instanceof Read read) {
             read.replyTo().tell(StatusReply.error(gone));
         } else if (command instanceof Truncate truncate) {

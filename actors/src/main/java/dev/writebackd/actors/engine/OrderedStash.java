@@ -35,7 +35,7 @@ final class OrderedStash<T> {
      * @throws IllegalStateException if the stash is full
      */
     boolean defer(T command, boolean blocked) {
-        if (!blocked && !restashing && (replaying || stash.isEmpty())) {
+        if (!mustDefer(blocked)) {
             return false;
         }
         if (stash.isFull()) {
@@ -47,6 +47,11 @@ final class OrderedStash<T> {
     }
 
     /** Whether no command is stashed. */
+    /** Whether {@link #defer} would stash a command now, with the same {@code blocked}. */
+    boolean mustDefer(boolean blocked) {
+        return blocked || restashing || !(replaying || stash.isEmpty());
+    }
+
     boolean isEmpty() {
         return stash.isEmpty();
     }

@@ -3,9 +3,6 @@ package dev.writebackd.actors.engine;
 import dev.writebackd.mpage.FileReads;
 import dev.writebackd.page.PageCache;
 import dev.writebackd.page.PageFlags;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * One file's cached pages in the order they were last touched, each with the {@link CacheBudget}
@@ -25,7 +22,21 @@ final class PageAges {
     private final FileReads reads;
     private final FailedPages failedPages;
     private final CacheBudget budget;
-    private final LinkedHashMap<Long, Long> ages = new LinkedHashMap<>();
+    /** A cached page's place in the order: a doubly linked list, oldest first. */
+    private static final class Age {
+        private final long page;
+        private long epoch;
+        private Age older;
+        private Age newer;
+
+        Age(long page) {
+            this.page = page;
+        }
+    }
+
+    private final LongMap<Age> ages = new LongMap<>();
+    private Age oldest;
+    private Age newest;
     private long published = -1;
     /** Pages were touched or cleaned since the budget last heard from this file. */
     private boolean changed;
@@ -46,10 +57,51 @@ final class PageAges {
         long epoch = budget.touch(last - first + 1);
         for (long page = first; page <= last; page++) {
             if (cache.contains(page)) {
-                ages.remove(page);
-                ages.put(page, epoch);
+                Age age = ages.get(page);
+                if (age == null) {
+                    age = new Age(page);
+                    ages.put(page, age);
+                } else if (age == newest) {
+                    age.epoch = epoch;
+                    continue;
+                } else {
+                    unlink(age);
+                }
+                age.epoch = epoch;
+                append(age);
             }
         }
+    }
+
+    private void append(Age age) {
+        age.older = newest;
+        age.newer = null;
+        if (newest == null) {
+            oldest = age;
+        } else {
+            newest.newer = age;
+        }
+        newest = age;
+    }
+
+    private void unlink(Age age) {
+        if (age.older == null) {
+            oldest = age.newer;
+        } else {
+            age.older.newer = age.newer;
+        }
+        if (age.newer == null) {
+            newest = age.older;
+        } else {
+            age.newer.older = age.older;
+        }
+        age.older = null;
+        age.newer = null;
+    }
+
+    private void forget(Age age) {
+        unlink(age);
+        ages.remove(age.page);
     }
 
     /** Pages' writeback ended: some may be evictable now. */
@@ -67,8 +119,7 @@ final class PageAges {
             return;
         }
         changed = false;
-        Long head = ages.isEmpty() ? null : ages.values().iterator().next();
-        publish(head == null ? CacheBudget.NONE : head);
+        publish(oldest == null ? CacheBudget.NONE : oldest.epoch);
     }
 
     private void publish(long oldest) {
@@ -87,22 +138,23 @@ final class PageAges {
     long evict(long maxEpoch, long pages) {
         long evicted = 0;
         long oldestLeft = CacheBudget.NONE;
-        Iterator<Map.Entry<Long, Long>> it = ages.entrySet().iterator();
-        while (it.hasNext()) {
-            Map.Entry<Long, Long> entry = it.next();
-            long page = entry.getKey();
+        Age age = oldest;
+        while (age != null) {
+            Age next = age.newer;
+            long page = age.page;
             if (!cache.contains(page)) {
-                it.remove();
+                forget(age);
             } else if (evictable(page)) {
-                if (evicted < pages && entry.getValue() <= maxEpoch) {
+                if (evicted < pages && age.epoch <= maxEpoch) {
                     cache.remove(page);
-                    it.remove();
+                    forget(age);
                     evicted++;
                 } else {
-                    oldestLeft = entry.getValue();
+                    oldestLeft = age.epoch;
                     break;
                 }
             }
+            age = next;
         }
         published = oldestLeft;
         changed = false;
@@ -113,6 +165,8 @@ final class PageAges {
     /** Forgets every page (the file is going away). */
     void clear() {
         ages.clear();
+        oldest = null;
+        newest = null;
         publish(CacheBudget.NONE);
     }
 

@@ -50,70 +50,95 @@ final class PageOpQueue {
     }
 
     void write(InodeActor.Write command) {
-        write(command.handleId(), command.data(), command.durability(), command.durable(), command.replyTo()::tell);
+        write(new Replying(command));
     }
 
-    /** A write taken from the engine's {@link WriteQueue}: answered through its future. */
+    /**
+     * A write: taken from the engine's {@link WriteQueue} (answered through the entry) or sent as a
+     * {@link InodeActor.Write} (answered to its {@code replyTo}).
+     */
     void write(WriteQueue.Entry entry) {
-        CompletableFuture<InodeActor.Written> answer = entry.answer();
-        write(entry.handleId(), entry.data(), entry.durability(), entry.durable(), reply -> {
-            if (reply.isSuccess()) {
-                answer.complete(reply.getValue());
-            } else {
-                answer.completeExceptionally(reply.getError());
-            }
-        });
-    }
-
-    private void write(long handleId, WriteData data, Durability durability, CompletableFuture<Void> durable,
-            Consumer<StatusReply<InodeActor.Written>> reply) {
-        InodeFile.OpenFile handle = file.handles.get(handleId);
-        if (handle == null || durability == Durability.JOURNALED) {
-            data.releaseAll();
-            ErrnoException error = handle == null ? InodeFile.badHandle(handleId)
+        InodeFile.OpenFile handle = file.handles.get(entry.handleId());
+        if (handle == null || entry.durability() == Durability.JOURNALED) {
+            entry.data().releaseAll();
+            ErrnoException error = handle == null ? InodeFile.badHandle(entry.handleId())
                     : new ErrnoException(Errno.ENOTSUP, "journaled durability is not available yet");
-            durable.completeExceptionally(error);
-            reply.accept(StatusReply.error(error));
+            entry.durable().completeExceptionally(error);
+            entry.refused(error);
             return;
         }
-        DurabilityTracker.Ticket ticket = file.durability.open(durable, durability == Durability.SYNCED);
-        PageOps.WriteOp write = new PageOps.WriteOp(file.cache, file.reads, file.device.layout(), data,
-                file.durability, ticket);
-        opAbort = error -> {
-            data.releaseAll();
-            durable.completeExceptionally(error);
-            reply.accept(StatusReply.error(error));
-        };
-        startOp(write, step -> writeApplied(data, durability, durable, reply, handle, write, ticket, step));
+        DurabilityTracker.Ticket ticket = file.durability.open(entry.durable(), entry.durability() == Durability.SYNCED);
+        startOp(new PageOps.WriteOp(file.cache, file.reads, file.device.layout(), entry, handle, file.durability,
+                ticket), null);
     }
 
-    private void writeApplied(WriteData data, Durability durability, CompletableFuture<Void> durable,
-            Consumer<StatusReply<InodeActor.Written>> replyTo, InodeFile.OpenFile handle, PageOps.WriteOp write,
-            DurabilityTracker.Ticket ticket, ReadStep step) {
+    private void writeApplied(PageOps.WriteOp write, ReadStep step) {
+        WriteQueue.Entry entry = write.entry();
+        WriteData data = entry.data();
         file.reportSize(); // before the answer: a caller that then lists the files sees the new size
         data.releaseAll();
         file.ages.touch(data.firstPage(), data.firstPage() + data.chunks() - 1);
         int bytes = write.bytesApplied();
         if (step instanceof ReadStep.Failed failed && bytes == 0) {
             ErrnoException error = new ErrnoException(failed.errno(), "write at " + data.offset() + " failed");
-            file.durability.fail(ticket, failed.errno());
-            replyTo.accept(StatusReply.error(error));
+            file.durability.fail(write.ticket(), failed.errno());
+            entry.refused(error);
             return;
         }
-        file.durability.close(ticket);
+        file.durability.close(write.ticket());
         file.syncs.requestFlushForDurability();
         file.reportDirty();
-        StatusReply<InodeActor.Written> reply = StatusReply.success(new InodeActor.Written(bytes));
-        if (durability == Durability.SYNCED) {
+        if (entry.durability() == Durability.SYNCED) {
             // O_DSYNC: write these pages back now; answer once the durable future settles.
             long first = data.firstPage();
             file.passes.enqueue(new WritePagesRequest(SyncMode.ALL, WritePagesRequest.UNLIMITED, first,
                     first + data.chunks() - 1, false, WritebackReason.FSYNC, true), null);
-            durable.whenComplete((ok, failure) -> replyTo.accept(failure == null ? reply
-                    : StatusReply.error(failure)));
+            entry.durable().whenComplete((ok, failure) -> {
+                if (failure == null) {
+                    entry.answered(bytes);
+                } else {
+                    entry.refused(failure);
+                }
+            });
             return;
         }
-        file.throttle.throttle(handle, write.pagesDirtied(), () -> replyTo.accept(reply));
+        file.throttle.throttle(write.handle(), write.pagesDirtied(), entry, bytes);
+    }
+
+    /** The actor failed while write {@code write} was in progress. */
+    private static void abortWrite(PageOps.WriteOp write, ErrnoException error) {
+        WriteQueue.Entry entry = write.entry();
+        entry.data().releaseAll();
+        entry.durable().completeExceptionally(error);
+        entry.refused(error);
+    }
+
+    /** A write sent as a message, answered to its {@code replyTo}. */
+    private static final class Replying extends WriteQueue.Entry {
+        private final org.apache.pekko.actor.typed.ActorRef<StatusReply<InodeActor.Written>> replyTo;
+        private boolean answered;
+
+        Replying(InodeActor.Write command) {
+            super(command.handleId(), command.data(), command.durability(), command.durable());
+            this.replyTo = command.replyTo();
+        }
+
+        @Override
+        protected void answered(int bytes) {
+            answered = true;
+            replyTo.tell(StatusReply.success(new InodeActor.Written(bytes)));
+        }
+
+        @Override
+        protected void refused(Throwable error) {
+            answered = true;
+            replyTo.tell(StatusReply.error(error));
+        }
+
+        @Override
+        protected boolean isAnswered() {
+            return answered;
+        }
     }
 
     void read(InodeActor.Read command) {
@@ -148,6 +173,7 @@ final class PageOpQueue {
                 : StatusReply.success(Done.getInstance())));
     }
 
+    /** Starts {@code operation}; {@code finish} ends it, or {@link #writeApplied} for a write ({@code null}). */
     private void startOp(PageOps.Op operation, Consumer<ReadStep> finish) {
         op = operation;
         opFinish = finish;
@@ -172,11 +198,16 @@ final class PageOpQueue {
                 return; // stepped again after the file's next completion
             } else {
                 Consumer<ReadStep> finish = opFinish;
+                PageOps.Op ended = op;
                 op = null;
                 opFinish = null;
                 opAbort = null;
                 file.stash.wantReplay();
-                finish.accept(step);
+                if (finish != null) {
+                    finish.accept(step);
+                } else {
+                    writeApplied((PageOps.WriteOp) ended, step); // writes carry their own context: no callback
+                }
                 startTruncateIfIdle();
             }
         }
@@ -220,6 +251,8 @@ final class PageOpQueue {
     void failAll(ErrnoException error) {
         if (opAbort != null) {
             opAbort.accept(error);
+        } else if (op instanceof PageOps.WriteOp write) {
+            abortWrite(write, error);
         }
         if (truncateAbort != null && truncateAbort != opAbort) {
             truncateAbort.accept(error);

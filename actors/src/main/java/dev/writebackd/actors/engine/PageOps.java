@@ -55,6 +55,8 @@ final class PageOps {
         private final PageCache cache;
         private final FileReads reads;
         private final BlockMapper mapper;
+        private final WriteQueue.Entry entry;
+        private final InodeFile.OpenFile handle;
         private final WriteData data;
         private final DurabilityTracker tracker;
         private final DurabilityTracker.Ticket ticket;
@@ -65,12 +67,14 @@ final class PageOps {
         private TruncateOp grow;
         private boolean grown;
 
-        WriteOp(PageCache cache, FileReads reads, BlockMapper mapper, WriteData data, DurabilityTracker tracker,
-                DurabilityTracker.Ticket ticket) {
+        WriteOp(PageCache cache, FileReads reads, BlockMapper mapper, WriteQueue.Entry entry, InodeFile.OpenFile handle,
+                DurabilityTracker tracker, DurabilityTracker.Ticket ticket) {
             this.cache = cache;
             this.reads = reads;
             this.mapper = mapper;
-            this.data = requireNonNull(data, "data");
+            this.entry = requireNonNull(entry, "entry");
+            this.handle = handle;
+            this.data = entry.data();
             this.tracker = tracker;
             this.ticket = ticket;
         }
@@ -89,7 +93,7 @@ final class PageOps {
                     if (reads.beingRead(page)) {
                         return new ReadStep.AwaitReads(List.of()); // stepped again when a read ends
                     }
-                    begin = new WriteBegin(cache, mapper, page, data.from(chunk), data.to(chunk), data.chunk(chunk));
+                    begin = new WriteBegin(cache, mapper, page, data.from(chunk), data.to(chunk), data.shared(chunk));
                 }
                 long dirtyBefore = cache.dirtyPages();
                 ReadStep step = begin.step();
@@ -124,6 +128,21 @@ final class PageOps {
             grow = null;
             // Readahead the edge read started: submitted now, and this write stepped again after a completion.
             return done.bios().isEmpty() ? null : new ReadStep.AwaitReads(done.bios());
+        }
+
+        /** The write being applied, with where its answer goes. */
+        WriteQueue.Entry entry() {
+            return entry;
+        }
+
+        /** The handle it goes through. */
+        InodeFile.OpenFile handle() {
+            return handle;
+        }
+
+        /** Its durability ticket. */
+        DurabilityTracker.Ticket ticket() {
+            return ticket;
         }
 
         /** Bytes copied into the cache so far: the whole write once it is done. */

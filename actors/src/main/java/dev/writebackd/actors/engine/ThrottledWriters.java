@@ -12,7 +12,7 @@ import java.util.Map;
 final class ThrottledWriters {
 
     /** A writer whose answer the throttle delays. */
-    private record Throttled(InodeFile.OpenFile handle, Runnable answer, boolean decideAgain) {}
+    private record Throttled(InodeFile.OpenFile handle, WriteQueue.Entry write, int bytes, boolean decideAgain) {}
 
     private final InodeFile file;
     private final Map<Long, Throttled> throttled = new HashMap<>();
@@ -27,18 +27,22 @@ final class ThrottledWriters {
         return throttled.size();
     }
 
-    /** Answers a writer that dirtied {@code pages} now or later, as the throttle decides. */
-    void throttle(InodeFile.OpenFile handle, long pages, Runnable answer) {
+    /**
+     * Answers {@code write}, which took {@code bytes} bytes and dirtied {@code pages} pages, now or
+     * later, as the throttle decides.
+     */
+    void throttle(InodeFile.OpenFile handle, long pages, WriteQueue.Entry write, int bytes) {
         if (!WriterThrottle.active(file.device.ledger())) {
-            answer.run(); // no thresholds published yet: nothing to throttle against
+            write.answered(bytes); // no thresholds published yet: nothing to throttle against
             return;
         }
-        handle.writer = handle.writer.dirtied(pages).withBaseRate(WriterThrottle.bandwidth(file.device.ledger(),
-                file.device.pageSize()));
-        decide(handle, answer);
+        long rate = WriterThrottle.bandwidth(file.device.ledger(), file.device.pageSize());
+        Throttle.WriterState writer = handle.writer.dirtied(pages);
+        handle.writer = writer.baseRate() == rate ? writer : writer.withBaseRate(rate);
+        decide(handle, write, bytes);
     }
 
-    private void decide(InodeFile.OpenFile handle, Runnable answer) {
+    private void decide(InodeFile.OpenFile handle, WriteQueue.Entry write, int bytes) {
         Throttle.Decision decision = WriterThrottle.decide(file.device.ledger(), file.device.pageSize(), handle.writer);
         handle.writer = decision.next();
         boolean waiting = decision.action() == Throttle.Action.WAIT_FOR_LIMIT;
@@ -47,18 +51,18 @@ final class ThrottledWriters {
         }
         aboveBackground = decision.wakeFlusher();
         if (decision.action() == Throttle.Action.NO_PAUSE) {
-            answer.run();
+            write.answered(bytes);
             return;
         }
         file.device.counters().writerPaused(decision.delay());
         long key = file.nextTimerKey();
-        throttled.put(key, new Throttled(handle, answer, waiting));
+        throttled.put(key, new Throttled(handle, write, bytes, waiting));
         file.timers.startSingleTimer(new InodeActor.ThrottleWake(key), decision.delay()); // T6: late, never blocked
     }
 
     /** Answers every throttled writer now (the actor failed; the loss shows in their durable futures). */
     void releaseAll() {
-        throttled.values().forEach(writer -> writer.answer().run());
+        throttled.values().forEach(writer -> writer.write().answered(writer.bytes()));
         throttled.clear();
     }
 
@@ -67,9 +71,9 @@ final class ThrottledWriters {
         Throttled writer = throttled.remove(key);
         if (writer != null) {
             if (writer.decideAgain()) {
-                decide(writer.handle(), writer.answer()); // T5: ask again once the wait step is over
+                decide(writer.handle(), writer.write(), writer.bytes()); // T5: ask again once the wait step is over
             } else {
-                writer.answer().run();
+                writer.write().answered(writer.bytes());
             }
         }
     }

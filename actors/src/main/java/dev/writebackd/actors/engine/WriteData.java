@@ -4,9 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import dev.writebackd.page.PagePool;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 
 /**
  * A write's bytes, copied once from the caller into page-sized buffers before any message leaves
@@ -22,10 +19,11 @@ public final class WriteData {
     private final PagePool pool;
     private final long offset;
     private final int length;
-    private final List<ByteBuffer> chunks;
+    /** Chunk {@code i}'s bytes from position 0 to its limit; never handed out writable. */
+    private final ByteBuffer[] chunks;
     private final int[] slots;
 
-    private WriteData(PagePool pool, long offset, int length, List<ByteBuffer> chunks, int[] slots) {
+    private WriteData(PagePool pool, long offset, int length, ByteBuffer[] chunks, int[] slots) {
         this.pool = pool;
         this.offset = offset;
         this.length = length;
@@ -46,22 +44,22 @@ public final class WriteData {
         int pageSize = pool.pageSize();
         int length = src.remaining();
         int count = length == 0 ? 0 : (int) ((offset + length - 1) / pageSize - offset / pageSize + 1);
-        List<ByteBuffer> chunks = new ArrayList<>(count);
+        ByteBuffer[] chunks = new ByteBuffer[count];
         int[] slots = new int[count];
-        ByteBuffer from = src.duplicate();
+        int from = src.position();
         long position = offset;
         for (int i = 0; i < count; i++) {
             int inPage = (int) (position % pageSize);
-            int n = Math.min(pageSize - inPage, from.remaining());
+            int n = Math.min(pageSize - inPage, length - (from - src.position()));
             int slot = pool.allocate();
-            ByteBuffer chunk = slot < 0 ? ByteBuffer.allocate(n) : pool.buffer(slot).slice(0, n);
-            chunk.put(from.slice(from.position(), n));
-            from.position(from.position() + n);
-            chunks.add(chunk.flip().asReadOnlyBuffer());
+            ByteBuffer chunk = slot < 0 ? ByteBuffer.allocate(n) : pool.buffer(slot);
+            chunk.put(0, src, from, n).limit(n);
+            chunks[i] = chunk;
             slots[i] = slot;
+            from += n;
             position += n;
         }
-        return new WriteData(pool, offset, length, Collections.unmodifiableList(chunks), slots);
+        return new WriteData(pool, offset, length, chunks, slots);
     }
 
     /** The file offset of the first byte. */
@@ -76,7 +74,7 @@ public final class WriteData {
 
     /** Number of chunks: pages the write touches. */
     public int chunks() {
-        return chunks.size();
+        return chunks.length;
     }
 
     /** Index of the first page the write touches. */
@@ -86,7 +84,7 @@ public final class WriteData {
 
     /** Index of the last page the write touches ({@code firstPage() - 1} for an empty write). */
     public long lastPage() {
-        return firstPage() + chunks.size() - 1;
+        return firstPage() + chunks.length - 1;
     }
 
     /** The in-page offset where chunk {@code i} starts. */
@@ -96,12 +94,20 @@ public final class WriteData {
 
     /** The in-page offset where chunk {@code i} ends (exclusive). */
     public int to(int i) {
-        return from(i) + chunks.get(i).remaining();
+        return from(i) + chunks[i].limit();
     }
 
     /** A read-only view of chunk {@code i}'s bytes (position 0). */
     public ByteBuffer chunk(int i) {
-        return chunks.get(i).duplicate();
+        return chunks[i].asReadOnlyBuffer();
+    }
+
+    /**
+     * Chunk {@code i}'s buffer itself, for a reader in this package that neither changes it nor
+     * moves its position (one that takes its own view, as {@link dev.writebackd.mpage.WriteBegin} does).
+     */
+    ByteBuffer shared(int i) {
+        return chunks[i];
     }
 
     /** Hands chunk {@code i}'s pool page back; later calls for it do nothing. */

@@ -27,22 +27,82 @@ public final class WriteQueue {
     private static final int SENT = 2;
 
     /**
-     * One queued write.
-     *
-     * @param handleId the handle it goes through
-     * @param data its bytes, already copied
-     * @param durability when to answer it
-     * @param durable completes once the bytes are on stable storage
-     * @param answer completes with the bytes taken, or fails with the write's error
+     * One queued write and where its answer goes. By default the answer completes {@link #answer()};
+     * the engine's own entries override {@link #answered(int)} and {@link #refused(Throwable)} to
+     * complete the caller's stage directly, with no future in between.
      */
-    public record Entry(long handleId, WriteData data, Durability durability, CompletableFuture<Void> durable,
-            CompletableFuture<InodeActor.Written> answer) {
-        /** Validates the entry. */
-        public Entry {
-            requireNonNull(data, "data");
-            requireNonNull(durability, "durability");
-            requireNonNull(durable, "durable");
-            requireNonNull(answer, "answer");
+    public static class Entry {
+        private final long handleId;
+        private final WriteData data;
+        private final Durability durability;
+        private final CompletableFuture<Void> durable;
+        private final CompletableFuture<InodeActor.Written> answer;
+
+        /**
+         * An entry answered through {@code answer}.
+         *
+         * @param handleId the handle it goes through
+         * @param data its bytes, already copied
+         * @param durability when to answer it
+         * @param durable completes once the bytes are on stable storage
+         * @param answer completes with the bytes taken, or fails with the write's error
+         */
+        public Entry(long handleId, WriteData data, Durability durability, CompletableFuture<Void> durable,
+                CompletableFuture<InodeActor.Written> answer) {
+            this.handleId = handleId;
+            this.data = requireNonNull(data, "data");
+            this.durability = requireNonNull(durability, "durability");
+            this.durable = requireNonNull(durable, "durable");
+            this.answer = requireNonNull(answer, "answer");
+        }
+
+        /** An entry whose subclass answers it ({@link #answered}, {@link #refused}, {@link #isAnswered}). */
+        protected Entry(long handleId, WriteData data, Durability durability, CompletableFuture<Void> durable) {
+            this.handleId = handleId;
+            this.data = requireNonNull(data, "data");
+            this.durability = requireNonNull(durability, "durability");
+            this.durable = requireNonNull(durable, "durable");
+            this.answer = null;
+        }
+
+        /** The handle it goes through. */
+        public long handleId() {
+            return handleId;
+        }
+
+        /** Its bytes, already copied. */
+        public WriteData data() {
+            return data;
+        }
+
+        /** When to answer it. */
+        public Durability durability() {
+            return durability;
+        }
+
+        /** Completes once the bytes are on stable storage, or fails with the error that lost them. */
+        public CompletableFuture<Void> durable() {
+            return durable;
+        }
+
+        /** The answer of an entry made with one ({@code null} for a subclass that answers itself). */
+        public CompletableFuture<InodeActor.Written> answer() {
+            return answer;
+        }
+
+        /** The write took {@code bytes} bytes into the cache. Called once, on the file's actor. */
+        protected void answered(int bytes) {
+            answer.complete(new InodeActor.Written(bytes));
+        }
+
+        /** The write failed with {@code error}. */
+        protected void refused(Throwable error) {
+            answer.completeExceptionally(error);
+        }
+
+        /** Whether the writer has had its answer. */
+        protected boolean isAnswered() {
+            return answer.isDone();
         }
     }
 
