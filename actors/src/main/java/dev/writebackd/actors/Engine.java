@@ -309,6 +309,7 @@ public final class Engine {
                 : ext2 ? new SharedLayout(blockLayout, new Ext2Commits((Ext2Mapper) blockLayout))
                 : new SharedLayout(blockLayout, journal);
         PagePool pool = new PagePool(pageSize, settings.pageCache().cacheBudgetBytes());
+        pretouch(pool, settings.pageCache().pretouchBytes());
         pool.growAheadOn(CallbackExecutor.poolGrower());
         DirtyLedger ledger = new DirtyLedger();
         Errseq deviceErrseq = new Errseq();
@@ -1250,5 +1251,16 @@ public final class Engine {
             return new ErrnoException(Errno.ETIMEDOUT, "the engine did not answer in time: " + cause.getMessage());
         }
         return cause;
+    }
+
+    /** Allocates and touches {@code bytes} of page memory now, on the starting thread (no actor runs yet). */
+    private static void pretouch(PagePool pool, long bytes) {
+        if (bytes <= 0) {
+            return;
+        }
+        long start = System.nanoTime();
+        long touched = pool.prefill(bytes);
+        log.info("page pool: {} MiB of page memory allocated and touched at start in {} ms", touched >> 20,
+                (System.nanoTime() - start) / 1_000_000);
     }
 }

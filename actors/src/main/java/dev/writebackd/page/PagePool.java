@@ -85,6 +85,30 @@ public final class PagePool {
         maybeGrowAhead();
     }
 
+    /**
+     * Allocates (and so touches) slabs now until the pool holds at least {@code bytes} of page
+     * memory or reaches its capacity. Blocking: call it before the pool is in use, or on a thread
+     * that may wait (never an actor's).
+     *
+     * @return the page memory the pool holds afterwards, in bytes
+     */
+    public long prefill(long bytes) {
+        long slabBytes = (long) pagesPerSlab * pageSize;
+        while (true) {
+            synchronized (this) {
+                if ((long) slabs.length * slabBytes >= bytes || slabs.length >= maxSlabs) {
+                    return (long) slabs.length * slabBytes;
+                }
+            }
+            ByteBuffer slab = newSlab(); // outside the lock: zeroing 64 MiB takes a while
+            synchronized (this) {
+                if (slabs.length < maxSlabs) {
+                    addSlab(slab);
+                }
+            }
+        }
+    }
+
     /** Slabs allocated so far. */
     public int slabCount() {
         return slabs.length;

@@ -47,6 +47,21 @@ class PagePoolTest {
     }
 
     @Test
+    void prefillTakesWholeSlabsUpToTheBytesAskedAndNeverBeyondCapacity() {
+        PagePool pool = new PagePool(4096, 4 * 16 * 4096, 16 * 4096); // 4 slabs of 16 pages
+        assertThat(pool.prefill(0)).isZero();
+        assertThat(pool.slabCount()).isZero();
+        assertThat(pool.prefill(16 * 4096 + 1)).isEqualTo(2 * 16 * 4096); // rounded up to whole slabs
+        assertThat(pool.slabCount()).isEqualTo(2);
+        assertThat(pool.usedPages()).isZero(); // memory held, no page handed out
+        assertThat(pool.prefill(1L << 40)).isEqualTo(4 * 16 * 4096); // capped at the capacity
+        for (int i = 0; i < 64; i++) {
+            assertThat(pool.allocate()).isNotNegative();
+        }
+        assertThat(pool.allocate()).isEqualTo(-1);
+    }
+
+    @Test
     void growsTheNextSlabAheadOnTheExecutorOnceTheFreePagesRunLow() {
         PagePool pool = new PagePool(4096, 4 * 16 * 4096, 16 * 4096); // 4 slabs of 16 pages
         java.util.List<Runnable> tasks = new java.util.ArrayList<>();

@@ -15,14 +15,23 @@ import java.nio.file.Path;
  * @param blockSize the file-system block size: 512, 1024, 2048 or 4096
  * @param directIo whether to use O_DIRECT where the file system allows it
  * @param queueDepth bios in flight at once: 1 to 1024
+ * @param preallocate whether an image file that does not exist yet is created filled with zeros
+ *     (every block allocated in the host file system, so writes never allocate) rather than sparse
  */
-public record DeviceSettings(Path path, long sizeBytes, int blockSize, boolean directIo, int queueDepth) {
+public record DeviceSettings(Path path, long sizeBytes, int blockSize, boolean directIo, int queueDepth,
+        boolean preallocate) {
 
     static final String PATH = "writebackd.device.path";
     static final String SIZE = "writebackd.device.size";
     static final String BLOCK_SIZE = "writebackd.device.block-size";
     static final String DIRECT_IO = "writebackd.device.direct-io";
     static final String QUEUE_DEPTH = "writebackd.device.queue-depth";
+    static final String PREALLOCATE = "writebackd.device.preallocate";
+
+    /** Settings for an image created sparse. */
+    public DeviceSettings(Path path, long sizeBytes, int blockSize, boolean directIo, int queueDepth) {
+        this(path, sizeBytes, blockSize, directIo, queueDepth, false);
+    }
 
     public DeviceSettings {
         requireNonNull(path, "path");
@@ -35,6 +44,6 @@ public record DeviceSettings(Path path, long sizeBytes, int blockSize, boolean d
 
     static DeviceSettings read(SettingsReader in) {
         return new DeviceSettings(in.getPath(PATH), in.getBytes(SIZE), in.getInt(BLOCK_SIZE),
-                in.getBoolean(DIRECT_IO), in.getInt(QUEUE_DEPTH));
+                in.getBoolean(DIRECT_IO), in.getInt(QUEUE_DEPTH), in.getBoolean(PREALLOCATE));
     }
 }

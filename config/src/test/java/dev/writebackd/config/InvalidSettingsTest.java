@@ -28,6 +28,9 @@ class InvalidSettingsTest {
             device.queue-depth = 0                                     | device.queue-depth                | 0            | an integer from 1 to 1024
             device.queue-depth = -3                                    | device.queue-depth                | -3           | an integer from 1 to 1024
             device.queue-depth = 1025                                  | device.queue-depth                | 1025         | an integer from 1 to 1024
+            page-cache.pretouch = -1                                   | page-cache.pretouch               | -1           | a size of 0 or more bytes
+            page-cache.pretouch = 2 GiB                                | page-cache.pretouch               | 2147483648   | 0 to the cache budget (1073741824 bytes)
+            device.preallocate = maybe                                 | device.preallocate                | "maybe"      | true or false
             device.direct-io = sometimes                               | device.direct-io                  | "sometimes"  | true or false
             device.path = ""                                           | device.path                       | ""           | a non-empty path
             layout = zfs                                               | layout                            | "zfs"        | extent, ext2

@@ -149,6 +149,10 @@ class SettingsTest {
         assertThat(load("writebackd.page-cache.inode-idle-timeout = 2 s").pageCache().inodeIdleTimeout())
                 .isEqualTo(Duration.ofSeconds(2));
         assertThat(Settings.defaults().pageCache().inodeIdleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(load("writebackd.page-cache.pretouch = 256 MiB").pageCache().pretouchBytes()).isEqualTo(256L << 20);
+        assertThat(load("writebackd.device.preallocate = true").device().preallocate()).isTrue();
+        assertThat(load("").device().preallocate()).isFalse();
+        assertThat(load("").pageCache().pretouchBytes()).isZero();
         assertThatThrownBy(() -> load("writebackd.page-cache.inode-idle-timeout = -1 s"))
                 .isInstanceOf(SettingsException.class)
                 .hasMessageContaining("writebackd.page-cache.inode-idle-timeout").hasMessageContaining("a duration of 0 or more");

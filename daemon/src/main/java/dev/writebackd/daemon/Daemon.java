@@ -258,7 +258,7 @@ public final class Daemon {
         Path path = config.devicePath();
         var device = config.settings().device();
         try {
-            return FileDevice.open(path, device.blockSize(), device.sizeBytes(), device.directIo());
+            return FileDevice.open(path, device.blockSize(), device.sizeBytes(), device.directIo(), device.preallocate());
         } catch (IOException | RuntimeException e) {
             throw StartupException.failure("device " + path + " cannot be used: " + rootMessage(e), e);
         }

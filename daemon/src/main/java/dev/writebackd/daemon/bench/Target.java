@@ -37,6 +37,14 @@ public interface Target extends AutoCloseable {
     /** Device-level counters of this system so far, or {@code null} if it has none of its own. */
     DeviceCounters counters();
 
+    /**
+     * Memory the target took before the measured phase for its use in it (writebackd's pretouched
+     * page memory), which the phase's memory growth therefore misses: added to the peak.
+     */
+    default long memoryTakenAhead() {
+        return 0;
+    }
+
     /** Closes files and releases everything; the files stay on disk. */
     @Override
     void close() throws IOException;

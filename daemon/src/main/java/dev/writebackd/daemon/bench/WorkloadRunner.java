@@ -94,7 +94,7 @@ public final class WorkloadRunner {
             synced(f);
         }
         long end = System.nanoTime();
-        long peak = memory.stop();
+        long peak = memory.stop() + target.memoryTakenAhead();
         long bios = -1;
         double mean = 0;
         String source = "unknown";

