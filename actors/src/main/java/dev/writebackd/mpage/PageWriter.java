@@ -6,6 +6,7 @@ import dev.writebackd.block.Bio;
 import dev.writebackd.block.Segment;
 import dev.writebackd.error.Errno;
 import dev.writebackd.layout.BlockMapper;
+import dev.writebackd.layout.MapResult;
 import dev.writebackd.layout.MetadataBuffers;
 import dev.writebackd.page.BufferState;
 import dev.writebackd.page.PageCache;
@@ -32,6 +33,11 @@ public final class PageWriter {
     private final List<Segment> segments = new ArrayList<>();
     private long firstBlockInBio;
     private long lastBlockInBio;
+    private final boolean mapsAhead;
+    private long lastPageAhead = Long.MAX_VALUE;
+    private long runLogical = -1;
+    private long runPhysical;
+    private long runBlocks;
 
     /** What became of one page handed to {@link #write}. */
     public enum Status {
@@ -110,6 +116,25 @@ public final class PageWriter {
         this.io = new WriteContext(cache, mapper, metadata, mode, background);
         this.fallback = new BufferWriter(io);
         this.maxSegments = maxSegments;
+        // Without metadata buffers there is no alias to clean per new block (B8): a run of pages can
+        // be mapped with one get_block call.
+        this.mapsAhead = metadata == MetadataBuffers.NONE;
+    }
+
+    /**
+     * Bounds mapping ahead: pages after {@code lastPage} are not mapped before they are written (the
+     * pass's range end and its nrToWrite budget).
+     */
+    public void mapAheadUpTo(long lastPage) {
+        lastPageAhead = lastPage;
+    }
+
+    /**
+     * Forgets the run mapped ahead. The owner calls this whenever the file may have changed since
+     * the last page was written (a pass resuming after a wait: a truncate may have freed blocks).
+     */
+    public void forgetMappedRun() {
+        runLogical = -1;
     }
 
     /**
@@ -211,6 +236,9 @@ public final class PageWriter {
     private PageRun mapBlocks(long index) {
         long firstLogical = index * io.blocksPerPage;
         int count = (int) Math.min(io.blocksPerPage, io.blocksInsideEof() - firstLogical);
+        if (mapsAhead && count > 0 && mappedAhead(index, firstLogical, count)) {
+            return new PageRun(runPhysical + (firstLogical - runLogical), count, false, 0, null);
+        }
         long firstBlock = 0;
         boolean boundary = false;
         long boundaryBlock = 0;
@@ -233,6 +261,42 @@ public final class PageWriter {
             boundary = m.boundary();
         }
         return new PageRun(firstBlock, count, boundary, boundaryBlock, null);
+    }
+
+    /**
+     * W2 for a run: whether blocks {@code [firstLogical, firstLogical + count)} of page {@code index}
+     * lie in the run mapped ahead, mapping a new run first if they do not. A new run covers this page
+     * and the dirty pages without buffers that follow it, up to one bio's worth and the bound set by
+     * {@link #mapAheadUpTo}: those the pass writes next. Any answer but one run covering this page
+     * leaves the page to the block-by-block path, which asks again and meets the same answer.
+     */
+    private boolean mappedAhead(long index, long firstLogical, int count) {
+        if (runLogical >= 0 && firstLogical >= runLogical && firstLogical + count <= runLogical + runBlocks) {
+            return true;
+        }
+        runLogical = -1;
+        PageCache cache = io.cache;
+        long pages = 1;
+        long lastPage = Math.min(lastPageAhead, (io.blocksInsideEof() - 1) / io.blocksPerPage);
+        while (pages < maxSegments && index + pages <= lastPage && aheadWritable(cache, index + pages)) {
+            pages++;
+        }
+        long blocks = Math.min(pages * io.blocksPerPage, io.blocksInsideEof() - firstLogical);
+        MapResult answer = io.mapper.map(cache.inode(), firstLogical, (int) blocks, true);
+        if (answer instanceof MapResult.Mapped m && !m.isBoundary() && m.count() >= count) {
+            runLogical = firstLogical;
+            runPhysical = m.physicalBlock();
+            runBlocks = m.count();
+            return true;
+        }
+        return false;
+    }
+
+    /** A page the pass will write as a whole page without buffers, unless something changes first. */
+    private static boolean aheadWritable(PageCache cache, long index) {
+        int flags = cache.flags(index);
+        return PageFlags.has(flags, PageFlags.PRESENT | PageFlags.DIRTY) && !PageFlags.has(flags, PageFlags.WRITEBACK)
+                && cache.buffers(index) == null;
     }
 
     /** W4–W9: adds a mapped page to the open bio, opening or closing bios as needed. */

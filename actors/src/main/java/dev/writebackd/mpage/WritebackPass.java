@@ -121,6 +121,7 @@ public final class WritebackPass {
         if (idle) {
             return finish(true);
         }
+        writer.forgetMappedRun(); // the file may have changed while the pass waited
         while (true) {
             if (current < 0) {
                 long page = cache.next(index, end, tag);
@@ -143,6 +144,7 @@ public final class WritebackPass {
             }
             // S1; again after a wait, should the page have been written meanwhile: it goes out newest.
             cache.clearDirtyForIo(current);
+            writer.mapAheadUpTo(syncAll || nrToWrite >= end - current ? end : current + nrToWrite - 1);
             PageWriter.Result result = writer.write(current);
             if (result.status() == PageWriter.Status.BLOCKED) {
                 return needStep(result.need());

@@ -35,6 +35,9 @@ public final class PageCache {
     private final int blockSize;
     private final int blocksPerPage;
     private final TreeMap<Long, Chunk> chunks = new TreeMap<>();
+    /** The chunk found last, and its key (-1: none): walks touch one chunk's pages in a row. */
+    private long lastKey = -1;
+    private Chunk lastChunk;
     private long size;
     private long writebackIndex;
     private long cachedPages;
@@ -166,6 +169,25 @@ public final class PageCache {
     public long next(long from, long to, int bits) {
         int want = bits | PageFlags.PRESENT;
         long start = Math.max(from, 0);
+        if (start > to) {
+            return -1;
+        }
+        Chunk first = chunk(start);
+        if (first != null) {
+            // Most walks find their page in the chunk they are already in: no tree search.
+            long base = start & ~(long) CHUNK_MASK;
+            int end = (int) Math.min(CHUNK_PAGES - 1, to - base);
+            int[] flags = first.flags;
+            for (int i = offset(start); i <= end; i++) {
+                if ((flags[i] & want) == want) {
+                    return base + i;
+                }
+            }
+            start = base + CHUNK_PAGES;
+            if (start > to || start < 0) {
+                return -1;
+            }
+        }
         Map.Entry<Long, Chunk> e = chunks.ceilingEntry(start >> CHUNK_SHIFT);
         while (e != null) {
             long base = e.getKey() << CHUNK_SHIFT;
@@ -243,6 +265,10 @@ public final class PageCache {
         ledger.addCached(-1);
         if (--c.present == 0) {
             chunks.remove(index >> CHUNK_SHIFT);
+            if (c == lastChunk) {
+                lastKey = -1;
+                lastChunk = null;
+            }
         }
     }
 
@@ -458,7 +484,19 @@ public final class PageCache {
     }
 
     private Chunk chunk(long index) {
-        return index < 0 ? null : chunks.get(index >> CHUNK_SHIFT);
+        if (index < 0) {
+            return null;
+        }
+        long key = index >> CHUNK_SHIFT;
+        if (key == lastKey) {
+            return lastChunk;
+        }
+        Chunk c = chunks.get(key);
+        if (c != null) {
+            lastKey = key;
+            lastChunk = c;
+        }
+        return c;
     }
 
     private Chunk present(long index) {

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.writebackd.block.BioFlag;
 import dev.writebackd.block.MemoryDevice;
+import dev.writebackd.error.Errno;
 import dev.writebackd.layout.BlockAllocator;
+import dev.writebackd.layout.BlockMapper;
 import dev.writebackd.layout.Ext2Mapper;
 import dev.writebackd.layout.Extent;
 import dev.writebackd.layout.ExtentMapper;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -129,5 +132,74 @@ class RealLayoutWritebackTest {
             assertThat(metadata.isDirty(mapBlock)).isFalse();
         }
         assertThat(h.device.requests()).noneMatch(MemoryDevice.Request::failed);
+    }
+
+    /** The extent layout, counting its map(create) calls. */
+    private static final class CountingLayout implements BlockMapper {
+        final ExtentMapper layout;
+        final List<long[]> creates = new ArrayList<>();
+
+        CountingLayout(int blockSize) {
+            layout = new ExtentMapper(new BlockAllocator(Harness.DEVICE_BYTES / blockSize), blockSize);
+        }
+
+        @Override
+        public MapResult map(long inode, long logicalBlock, int maxBlocks, boolean create) {
+            if (create) {
+                creates.add(new long[] {logicalBlock, maxBlocks});
+            }
+            return layout.map(inode, logicalBlock, maxBlocks, create);
+        }
+
+        @Override
+        public Errno reserve(long inode, long firstBlock, long count) {
+            return layout.reserve(inode, firstBlock, count);
+        }
+
+        @Override
+        public long truncate(long inode, long keepBlocks) {
+            return layout.truncate(inode, keepBlocks);
+        }
+
+        @Override
+        public long maxFileBlocks() {
+            return layout.maxFileBlocks();
+        }
+    }
+
+    @ParameterizedTest(name = "block {0}")
+    @ValueSource(ints = {512, 4096})
+    @DisplayName("W2 extent layout: a run of dirty pages is mapped with one get_block call per bio, not one per block")
+    void mapsARunPerBio(int blockSize) {
+        CountingLayout counting = new CountingLayout(blockSize);
+        Harness h = new Harness(blockSize, counting, MetadataBuffers.NONE);
+        h.write(0, 599, 7);
+
+        h.pass(Harness.all());
+        h.completeAll();
+
+        int bpp = h.blocksPerPage;
+        assertThat(counting.creates).extracting(call -> call[0]).containsExactly(0L, 256L * bpp, 512L * bpp);
+        assertThat(counting.creates).extracting(call -> call[1]).containsExactly(256L * bpp, 256L * bpp, 88L * bpp);
+        assertThat(h.submitted).extracting(b -> b.bio().segments().size()).containsExactly(256, 256, 88);
+        assertThat(counting.layout.extents(h.cache.inode())).containsExactly(
+                new Extent(0, physical(h, 0), 600L * bpp));
+        assertThat(h.disk(physical(h, 599L * bpp))[0]).isEqualTo((byte) 7);
+    }
+
+    @Test
+    @DisplayName("C5 extent layout: mapping ahead stops at nrToWrite and at pages that are not dirty")
+    void mapsAheadOnlyWhatThePassWrites() {
+        CountingLayout counting = new CountingLayout(PAGE);
+        Harness h = new Harness(PAGE, counting, MetadataBuffers.NONE);
+        h.write(0, 9, 1);
+        h.write(12, 39, 2);
+
+        h.pass(Harness.none(30));
+
+        assertThat(counting.creates).extracting(call -> call[0]).containsExactly(0L, 12L);
+        assertThat(counting.creates).extracting(call -> call[1]).containsExactly(10L, 20L);
+        assertThat(counting.layout.extents(h.cache.inode())).extracting(Extent::count).containsExactly(10L, 20L);
+        assertThat(h.cache.has(32, dev.writebackd.page.PageFlags.DIRTY)).isTrue();
     }
 }

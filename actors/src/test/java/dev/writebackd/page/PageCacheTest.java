@@ -239,4 +239,27 @@ class PageCacheTest {
         assertThat(cache.buffers(1)).isNull();
         assertThat(cache.has(1, PageFlags.HAS_BUFFERS)).isFalse();
     }
+
+    @Test
+    @DisplayName("A chunk emptied and filled again answers for its new pages only; next() crosses chunks and gaps")
+    void chunksComeAndGo() {
+        long far = 3L * PageCache.CHUNK_PAGES + 5;
+        cache.insert(5);
+        cache.insert(far);
+        assertThat(cache.contains(5)).isTrue();
+        cache.remove(5); // the chunk of page 5 is gone
+        assertThat(cache.contains(5)).isFalse();
+        cache.insert(6);
+        assertThat(cache.contains(5)).isFalse();
+        assertThat(cache.contains(6)).isTrue();
+        cache.markDirty(6);
+        cache.markDirty(far);
+
+        assertThat(cache.next(0, Long.MAX_VALUE, PageFlags.DIRTY)).isEqualTo(6);
+        assertThat(cache.next(7, Long.MAX_VALUE, PageFlags.DIRTY)).isEqualTo(far);
+        assertThat(cache.next(7, far - 1, PageFlags.DIRTY)).isEqualTo(-1);
+        assertThat(cache.next(far + 1, Long.MAX_VALUE, PageFlags.DIRTY)).isEqualTo(-1);
+        assertThat(cache.next(far, far, PageFlags.DIRTY)).isEqualTo(far);
+        assertThat(cache.next(7, 6, 0)).isEqualTo(-1);
+    }
 }

@@ -52,7 +52,7 @@ final class FailedPages {
      *     a retry
      */
     Optional<Duration> ended(long page) {
-        Verdict verdict = pending.remove(page);
+        Verdict verdict = pending.isEmpty() ? null : pending.remove(page); // no boxing on the common path
         if (verdict == null) {
             durability.ended(page, null, false, 0);
             return Optional.empty();
